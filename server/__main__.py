@@ -1,0 +1,3 @@
+from server.cli import main
+import sys
+sys.exit(main())
