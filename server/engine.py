@@ -331,13 +331,16 @@ class HallEngine:
         return service.expected_service_minutes if service else 5.0
 
     def service_capacity(self, service_id: str) -> float:
-        """Counters' worth of capacity serving this service now: each open or busy counter contributes its
-        weight share (weight of this service / sum of its weights). Paused and closed counters give 0."""
+        """Counters' worth of capacity serving this service now. An open counter gives its weight for the
+        service divided by the sum of its weights over this service and the other services that have
+        someone waiting (so a counter with nothing else to do counts whole). Paused and closed give 0."""
         capacity = 0.0
         for counter_cfg in self.config.counters:
             weight = counter_cfg.services.get(service_id)
-            if weight and self.counters[counter_cfg.number].state is CounterState.OPEN:
-                capacity += weight / sum(counter_cfg.services.values())
+            if not weight or self.counters[counter_cfg.number].state is not CounterState.OPEN:
+                continue
+            busy_elsewhere = sum(w for s, w in counter_cfg.services.items() if s != service_id and self.waiting_count(s))
+            capacity += weight / (weight + busy_elsewhere)
         return capacity
 
     def estimate(self, service_id: str, people_ahead: int | None = None) -> Estimate:
@@ -370,6 +373,27 @@ class HallEngine:
         if not self.config.is_open(now):
             return []
         return [s.id for s in self.config.services if s.walk_in and not s.transfer_only]
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """A comparable summary of the whole state: equal fingerprints mean equal engines (replay checks)."""
+        return (
+            self.day,
+            self.latest,
+            tuple(sorted((t.id, tuple(sorted(vars(t).items()))) for t in self.tickets.values())),
+            tuple(sorted((n, tuple(sorted(vars(c).items()))) for n, c in self.counters.items())),
+            tuple(sorted(self.bookings.items())),
+            tuple(sorted(self.checked_in.items())),
+            tuple(sorted((k, tuple(v)) for k, v in self._by_national_id.items())),
+            tuple(sorted(self._by_number.items())),
+            tuple(sorted(self._idempotency.items())),
+            tuple(sorted(self._next_number.items())),
+            tuple(sorted((k, tuple(v)) for k, v in self._lanes.items() if v)),
+            tuple(sorted((k, tuple(v)) for k, v in self._targeted.items() if v)),
+            tuple(sorted(self._normals_since_priority.items())),
+            tuple(sorted((k, tuple(v)) for k, v in self._recent_service.items())),
+            tuple(sorted(self._serving)),
+            self._seq,
+        )
 
     # --------------------------------------------------------------------------------------- driving
     def advance(self, now: datetime) -> list[Event]:
@@ -568,6 +592,10 @@ class HallEngine:
         branch_id = self.config.branch.id
         if cmd.qr_payload:
             code = read_booking_qr(self.qr_secret, branch_id, cmd.qr_payload)
+            assert self.day is not None
+            if code.day < self.day:
+                raise DomainError("appointment_expired", "This appointment was for an earlier day.",
+                                  day=code.day.isoformat())
             booking = self.bookings.get(code.reference)
             if booking is None:
                 raise DomainError("appointment_not_found", "No appointment with this code.", reference=code.reference)
@@ -754,7 +782,9 @@ class HallEngine:
     # --------------------------------------------------------------------------------- event appliers
     def _on_day_started(self, e: DayStarted) -> None:
         for ticket_id in e.expired_tickets:
-            ticket = self.tickets[ticket_id]
+            ticket = self.tickets.get(ticket_id)
+            if ticket is None:  # a rebuild starts at this event: the old day is not loaded
+                continue
             if ticket.state in WAITING_STATES:
                 self._dequeue(ticket)
             ticket.state = TicketState.CANCELLED

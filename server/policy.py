@@ -84,7 +84,7 @@ def choose_next(engine: HallEngine, counter: CounterConfig, now: datetime) -> Ch
             lane = engine.lane(service_id, "appointment")
             if lane and lane[0][0] <= horizon:
                 head = engine.tickets[lane[0][2]]
-                if best is None or (head.slot, head.seq) < (best.slot, best.seq):  # type: ignore[operator]
+                if best is None or lane[0] < engine.lane(best.service_id, "appointment")[0]:
                     best = head
         if best is not None:
             assert best.slot is not None
@@ -97,13 +97,13 @@ def choose_next(engine: HallEngine, counter: CounterConfig, now: datetime) -> Ch
     for service_id, weight in counter.services.items():
         candidates: list[Ticket] = []
         if walk_ins:
-            head = service_head(engine, service_id, now)
-            if head is not None:
-                candidates.append(head)
+            walk_in_head = service_head(engine, service_id, now)
+            if walk_in_head is not None:
+                candidates.append(walk_in_head)
         if appointments and rules.order == "arrival":
-            head = engine.lane_head(service_id, "appointment")
-            if head is not None:
-                candidates.append(head)
+            appointment_head = engine.lane_head(service_id, "appointment")
+            if appointment_head is not None:
+                candidates.append(appointment_head)
         for ticket in candidates:
             score = weight * (_wait_minutes(ticket, now) + EMPTY_WAIT_MINUTES)
             scores.append((service_id, round(score, 3)))

@@ -1,0 +1,73 @@
+"""Engine fixtures: the shipped ministry config, a fake clock starting Sunday 22 Nov 2026 09:00 Bahrain time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from server.config import BranchConfig, load_default_config, parse_branch_config
+from server.engine import Command, HallEngine, Result
+from server.events import Event
+
+SUNDAY_0900_BAHRAIN = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+SECRET = b"test-branch-secret"
+
+
+@dataclass
+class Clock:
+    """A hand-driven clock (tz-aware UTC)."""
+
+    now: datetime = SUNDAY_0900_BAHRAIN
+
+    def tick(self, minutes: float = 0, seconds: float = 0) -> datetime:
+        self.now += timedelta(minutes=minutes, seconds=seconds)
+        return self.now
+
+
+@dataclass
+class Driver:
+    """Runs commands the way the server does (advance, then execute) and keeps every event."""
+
+    engine: HallEngine
+    clock: Clock
+    log: list[Event] = field(default_factory=list)
+
+    def __call__(self, command: Command) -> Result:
+        self.log.extend(self.engine.advance(self.clock.now))
+        result = self.engine.execute(command, self.clock.now)
+        self.log.extend(result.events)
+        return result
+
+    def advance(self) -> list[Event]:
+        events = self.engine.advance(self.clock.now)
+        self.log.extend(events)
+        return events
+
+
+def config_with(**overrides: Any) -> BranchConfig:
+    """The default config with top-level sections replaced/merged (e.g. appointments={...})."""
+    data = load_default_config().model_dump()
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_branch_config(data)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def config() -> BranchConfig:
+    return load_default_config()
+
+
+@pytest.fixture
+def run(config: BranchConfig, clock: Clock) -> Driver:
+    return Driver(HallEngine(config, SECRET), clock)
