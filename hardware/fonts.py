@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,14 @@ def ensure_gui_application() -> QGuiApplication:
     """Return the running Qt application, creating a ``QGuiApplication`` if there is none.
 
     Fonts need one. The kiosk and tests already have an application; the CLI and the benchmark get one here
-    (offscreen when there is no display, so it works over SSH).
+    (offscreen when there is no display, so it works over SSH). Call it from the main thread: raises
+    ``RuntimeError`` when it would have to create the application in another thread.
     """
     app = QGuiApplication.instance()
     if app is None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("create the Qt application (or call ensure_gui_application) in the main thread "
+                               "before rendering tickets in a worker thread")
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QGuiApplication(sys.argv[:1])

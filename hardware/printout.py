@@ -8,7 +8,7 @@ This module imports nothing from the server, Qt or python-escpos, so the mapping
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -114,11 +114,11 @@ def sample_printout(
 ) -> TicketPrintout:
     """A realistic ticket for the Ministry of Housing headquarters hall (used by ``dawr ticket sample``,
     the docs screenshots and the benchmark). Returns a new printout; nothing is printed."""
-    issued = datetime(2025, 3, 4, 6, 15, tzinfo=timezone.utc)  # 09:15 in Bahrain
+    issued = datetime(2025, 3, 4, 6, 15, tzinfo=UTC)  # 09:15 in Bahrain
     return TicketPrintout(
         ticket_number=ticket_number,
-        branch_name_ar="وزارة الإسكان — مركز خدمة العملاء، المنطقة الدبلوماسية",
-        branch_name_en="Ministry of Housing — Customer Service Centre, Diplomatic Area",
+        branch_name_ar="وزارة الإسكان — مركز خدمة العملاء",
+        branch_name_en="Ministry of Housing — Customer Service Centre",
         service_name_ar="طلب جديد — برنامج مزايا",
         service_name_en="New application — Mazaya programme",
         people_ahead=7,

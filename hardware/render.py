@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Literal
 import qrcode
 import qrcode.constants
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QTextLayout, QTextOption
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTextLayout,
+    QTextOption,
+)
 
 from hardware.arabic import (
     arabic_minutes,
@@ -182,6 +192,17 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
     return blocks
 
 
+def text_lines(blocks: list[Block]) -> list[TextLine]:
+    """All text lines of ``blocks`` in printing order, including those inside boxes."""
+    lines: list[TextLine] = []
+    for block in blocks:
+        if isinstance(block, TextLine):
+            lines.append(block)
+        elif isinstance(block, Boxed):
+            lines.extend(block.lines)
+    return lines
+
+
 @dataclass(frozen=True, slots=True)
 class TicketImage:
     """A rendered ticket: ``width`` × ``height`` pixels, one byte each, 0 = black (printed dot), 255 = white.
@@ -207,7 +228,7 @@ class TicketImage:
         image = QImage(self.pixels, self.width, self.height, self.width, QImage.Format.Format_Grayscale8)
         return image.copy()
 
-    def to_pil(self) -> "PILImage":
+    def to_pil(self) -> PILImage:
         """A Pillow ``"1"`` image (for python-escpos ``image()``)."""
         from PIL import Image
 
@@ -219,7 +240,7 @@ class TicketImage:
         mono = self.to_qimage().convertToFormat(
             QImage.Format.Format_Mono, Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.MonoOnly
         )
-        if not mono.save(str(target), "PNG"):
+        if not mono.save(str(target), "PNG"):  # type: ignore[call-overload]
             raise OSError(f"could not write {target}")
         return target
 
@@ -261,7 +282,7 @@ class _Painter:
             font = self.fonts.font(size, bold=True, arabic_first=has_arabic(text) or _has_indic(text))
             if QFontMetricsF(font).horizontalAdvance(text) <= self.content_width or size <= 24:
                 return font
-            size = int(size * 0.92)
+            size = max(1, int(size * 0.92))
 
     def qr_matrix(self, data: str) -> tuple[list[list[bool]], int]:
         qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
@@ -278,8 +299,9 @@ class _Painter:
         if isinstance(block, TextLine):
             return self.layout_text(block, self.content_width)[1] + self.px(4)
         if isinstance(block, BigNumber):
-            font = self.big_number_font(block.text)
-            return QFontMetricsF(font).height() * 0.92
+            path = QPainterPath()
+            path.addText(0, 0, self.big_number_font(block.text), block.text)
+            return path.boundingRect().height() + 2 * self.px(16)
         if isinstance(block, Rule):
             return self.px(22)
         if isinstance(block, Spacer):
@@ -300,12 +322,16 @@ class _Painter:
             layout.draw(painter, QPointF(self.margin, y))
             return y + height + self.px(4)
         if isinstance(block, BigNumber):
+            # Drawn as a path: exact ink-box centring, and the same dots on every render (the glyph cache
+            # draws huge glyphs slightly differently the first time).
             font = self.big_number_font(block.text)
-            metrics = QFontMetricsF(font)
-            height = metrics.height() * 0.92
-            layout, _ = layout_paragraph(block.text, font, self.content_width, rtl=False)
-            layout.draw(painter, QPointF(self.margin, y - metrics.height() * 0.04))
-            return y + height
+            path = QPainterPath()
+            path.addText(0, 0, font, block.text)
+            ink = path.boundingRect()
+            dx = self.margin + (self.content_width - ink.width()) / 2 - ink.left()
+            dy = y + self.px(16) - ink.top()
+            painter.fillPath(path.translated(dx, dy), black)
+            return y + ink.height() + 2 * self.px(16)
         if isinstance(block, Rule):
             thickness = max(2, self.px(3))
             mid = y + self.px(22) / 2
@@ -328,7 +354,7 @@ class _Painter:
         if isinstance(block, Boxed):
             pad = self.px(14)
             inner = self.content_width - 2 * pad
-            top = y
+            box_top = y
             y += self.px(12)
             for line in block.lines:
                 layout, height = self.layout_text(line, inner)
@@ -338,7 +364,7 @@ class _Painter:
             pen = QPen(black)
             pen.setWidth(max(2, self.px(3)))
             painter.setPen(pen)
-            painter.drawRoundedRect(QRectF(self.margin + 1, top, self.content_width - 2, y - top), 10, 10)
+            painter.drawRoundedRect(QRectF(self.margin + 1, box_top, self.content_width - 2, y - box_top), 10, 10)
             return y
         raise TypeError(f"unknown block {block!r}")
 
@@ -350,8 +376,10 @@ def _has_indic(text: str) -> bool:
 def layout_paragraph(text: str, font: QFont, width: float, *, rtl: bool) -> tuple[QTextLayout, float]:
     """Shape ``text`` with ``font`` into centred lines no wider than ``width`` dots.
 
-    ``rtl`` sets the paragraph direction (the bidi base level). Returns the ``QTextLayout`` (its lines are
-    positioned from y = 0; inspect ``glyphRuns()`` to see the shaped glyphs) and the total height.
+    ``rtl`` sets the paragraph direction (the bidi base level). Returns the ``QTextLayout`` (draw it at the
+    top-left of its box; inspect ``glyphRuns()`` to see the shaped glyphs) and the box height. Lines are
+    spaced by the ink a script needs rather than the fonts' generous line gaps (Noto Arabic's is ~2 em),
+    which keeps tickets short.
     """
     layout = QTextLayout(text, font)
     option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
@@ -359,6 +387,9 @@ def layout_paragraph(text: str, font: QFont, width: float, *, rtl: bool) -> tupl
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
     layout.setCacheEnabled(True)
+    em = float(font.pixelSize())
+    arabic = has_arabic(text)
+    above, below = (1.0, 0.42) if arabic else (0.98, 0.27)
     layout.beginLayout()
     y = 0.0
     while True:
@@ -366,8 +397,8 @@ def layout_paragraph(text: str, font: QFont, width: float, *, rtl: bool) -> tupl
         if not line.isValid():
             break
         line.setLineWidth(width)
-        line.setPosition(QPointF(0, y))
-        y += line.height()
+        line.setPosition(QPointF(0, y + above * em - line.ascent()))
+        y += (above + below) * em
     layout.endLayout()
     return layout, y
 

@@ -42,6 +42,7 @@ SYSTEM_PACKAGES = [
     "libxcb-shape0",
     "libxcb-xkb1",
     "libxcb-randr0",
+    "libusb-1.0-0",
 ]
 
 

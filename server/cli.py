@@ -5,6 +5,7 @@ stderr with exit code 2 — never a traceback."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -97,15 +98,31 @@ def _register_core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     imp.set_defaults(func=_cmd_import_appointments)
 
 
+PARTS: list[tuple[str, str]] = [
+    ("hardware.cli", "add_ticket_commands"),
+    ("kiosk.cli", "add_commands"),
+    ("display_board.cli", "add_commands"),
+    ("counter_client.cli", "add_commands"),
+    ("server.simulator_cli", "register_simulate"),
+    ("server.report_cli", "register_report"),
+]
+"""(module, registrar function) of each part that adds subcommands; a part not yet present is skipped."""
+
+
 def registrars() -> list[Registrar]:
     """Every part's subcommand registrar, in the order ``dawr --help`` lists them."""
     found: list[Registrar] = [_register_core]
-    try:
-        from hardware.cli import add_ticket_commands
-    except ImportError:
-        pass
-    else:
-        found.append(add_ticket_commands)
+    from .server_cli import register_server_commands
+
+    found.append(register_server_commands)
+    for module_name, function in PARTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name is not None and module_name.startswith(error.name):
+                continue
+            raise
+        found.append(getattr(module, function))
     return found
 
 
