@@ -108,6 +108,33 @@ class CallingRules(_Strict):
     transfer_position_choice: bool = True
 
 
+class DeviceConfig(_Strict):
+    """A kiosk or display board allowed to connect: its id, role and the SHA-256 (hex) of its token.
+    Mint one with ``dawr admin add-device``; the token itself is never stored."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+    role: Literal["kiosk", "board"]
+    name: Annotated[str, Field(max_length=120)] = ""
+    token_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ServerSettings(_Strict):
+    """Limits of the hall server's websocket edge (``[server]``); the defaults suit one hall."""
+
+    max_message_bytes: Annotated[int, Field(ge=1024, le=16 * 2**20)] = 2**20
+    rate_per_second: Annotated[float, Field(gt=0, le=10_000)] = 20
+    rate_burst: Annotated[int, Field(ge=1, le=100_000)] = 60
+    rate_violations_before_close: Annotated[int, Field(ge=1, le=1000)] = 20
+    idle_timeout_seconds: Annotated[float, Field(gt=0, le=86_400)] = 120
+    login_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 20
+    ping_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 20
+    ping_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 20
+    max_login_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    session_hours: Annotated[float, Field(gt=0, le=24 * 31)] = 12
+    max_pending_messages: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
+    public_url: Annotated[str, Field(max_length=200)] = ""
+
+
 def _labels(*items: tuple[str, str, str]) -> tuple[Label, ...]:
     return tuple(Label(code=c, name_ar=a, name_en=e) for c, a, e in items)
 
@@ -157,6 +184,8 @@ class BranchConfig(_Strict):
     appointments: AppointmentRules = AppointmentRules()
     priority: PriorityRules = PriorityRules()
     calling: CallingRules = CallingRules()
+    server: ServerSettings = ServerSettings()
+    devices: tuple[DeviceConfig, ...] = ()
     finish_outcomes: tuple[Label, ...] = _labels(
         ("completed", "أُنجزت المعاملة", "Completed"),
         ("documents_missing", "مستندات ناقصة", "Documents missing"),
@@ -208,6 +237,9 @@ class BranchConfig(_Strict):
             raise ValueError(
                 "appointments.rollout: 'dedicated' needs at least one counter with appointments = true"
             )
+        device_ids = [device.id for device in self.devices]
+        if len(set(device_ids)) != len(device_ids):
+            raise ValueError("devices: ids must be unique")
         for name in ("finish_outcomes", "overrun_reasons", "pause_reasons"):
             codes = [label.code for label in getattr(self, name)]
             if not codes:
