@@ -125,6 +125,11 @@ def authorize(principal: Principal | None, request: p.Request, engine: cmds.Hall
         if number is None:
             raise Refused("counter_required", "Name the counter (\"counter\": N).")
         return number
+    if isinstance(request, p.Reinstate) and role == "counter":
+        assert principal is not None
+        ticket = engine.ticket(request.ticket)
+        if ticket is not None and ticket.no_show_by not in (None, principal.counter):
+            raise Refused("forbidden_counter", "A counter may reinstate only the no-shows it marked.")
     if isinstance(request, p.Cancel) and role == "counter":
         assert principal is not None
         ticket = engine.ticket(request.ticket)

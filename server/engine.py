@@ -229,6 +229,7 @@ class Ticket:
     warned: bool = False
     overrun: bool = False
     no_show_at: datetime | None = None
+    no_show_by: int | None = None
     parked_by: int | None = None
     transfers: int = 0
     finished_at: datetime | None = None
@@ -330,27 +331,39 @@ class HallEngine:
         service = self.config.service(service_id)
         return service.expected_service_minutes if service else 5.0
 
-    def service_capacity(self, service_id: str) -> float:
+    def service_capacity(self, service_id: str, busy: frozenset[str] | None = None) -> float:
         """Counters' worth of capacity serving this service now. An open counter gives its weight for the
         service divided by the sum of its weights over this service and the other services that have
-        someone waiting (so a counter with nothing else to do counts whole). Paused and closed give 0."""
+        someone waiting (so a counter with nothing else to do counts whole). Paused and closed give 0.
+        ``busy`` (services with someone waiting) may be passed in when estimating many services at once."""
+        if busy is None:
+            busy = self._busy_services()
         capacity = 0.0
         for counter_cfg in self.config.counters:
             weight = counter_cfg.services.get(service_id)
             if not weight or self.counters[counter_cfg.number].state is not CounterState.OPEN:
                 continue
-            busy_elsewhere = sum(w for s, w in counter_cfg.services.items() if s != service_id and self.waiting_count(s))
+            busy_elsewhere = sum(w for s, w in counter_cfg.services.items() if s != service_id and s in busy)
             capacity += weight / (weight + busy_elsewhere)
         return capacity
 
-    def estimate(self, service_id: str, people_ahead: int | None = None) -> Estimate:
+    def _busy_services(self) -> frozenset[str]:
+        return frozenset(service for (service, _kind), lane in self._lanes.items() if lane)
+
+    def estimate(self, service_id: str, people_ahead: int | None = None,
+                 busy: frozenset[str] | None = None) -> Estimate:
         """People ahead and estimated wait for a new ticket of ``service_id`` (or for one with
         ``people_ahead`` in front of it)."""
         ahead = self.waiting_count(service_id) if people_ahead is None else people_ahead
-        capacity = self.service_capacity(service_id)
+        capacity = self.service_capacity(service_id, busy)
         if capacity <= 0:
             return Estimate(ahead, None)
         return Estimate(ahead, round(ahead * self.mean_service_minutes(service_id) / capacity, 1))
+
+    def estimates(self) -> dict[str, Estimate]:
+        """``estimate`` of every service, computed together (what a board or kiosk shows)."""
+        busy = self._busy_services()
+        return {service.id: self.estimate(service.id, busy=busy) for service in self.config.services}
 
     def ticket_estimate(self, ticket: Ticket) -> Estimate:
         """People ahead of a waiting ticket in its own queue, and its estimated wait."""
@@ -875,11 +888,11 @@ class HallEngine:
     def _on_ticket_no_show(self, e: TicketNoShow) -> None:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
-        ticket.state, ticket.no_show_at = TicketState.NO_SHOW, e.at
+        ticket.state, ticket.no_show_at, ticket.no_show_by = TicketState.NO_SHOW, e.at, e.counter
 
     def _on_ticket_reinstated(self, e: TicketReinstated) -> None:
         ticket = self.tickets[e.ticket_id]
-        ticket.state, ticket.no_show_at = TicketState.WAITING, None
+        ticket.state, ticket.no_show_at, ticket.no_show_by = TicketState.WAITING, None, None
         self._enqueue(ticket)
 
     def _on_ticket_parked(self, e: TicketParked) -> None:

@@ -49,9 +49,10 @@ def service_statuses(engine: HallEngine, now: datetime) -> list[dict[str, Any]]:
     """Every service with its names, whether a walk-in ticket can be taken now, people waiting and the
     estimated wait in minutes for a new ticket (None when no open counter serves it)."""
     walk_ins = set(engine.open_for_walk_ins(now))
+    estimates = engine.estimates()
     rows = []
     for service in engine.config.services:
-        estimate = engine.estimate(service.id)
+        estimate = estimates[service.id]
         rows.append({
             "id": service.id, "prefix": service.prefix, "name_ar": service.name_ar, "name_en": service.name_en,
             "available": service.id in walk_ins,

@@ -277,3 +277,19 @@ def test_live_server_on_postgresql(pg_url):
         push = board.next_push(_is("event", type="ticket_called"))
         assert push["event"]["ticket"]["number"] == "F001"
         assert hall.journal_seq() >= push["seq"]
+
+
+def test_a_counter_reinstates_only_the_no_shows_it_marked(hall, connect):
+    kiosk = _kiosk(connect, hall)
+    number = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0101")["data"]["ticket"]["number"]
+    alice = _counter(connect, hall, "alice", 3)
+    bob = _counter(connect, hall, "bob", 4)
+    alice.request("open_counter")
+    assert alice.request("call_next")["data"]["ticket"]["number"] == number
+    assert alice.request("recall")["type"] == "result"
+    assert alice.request("no_show")["type"] == "result"
+    seq = hall.journal_seq()
+    refused = bob.request("reinstate", ticket=number)
+    assert refused["type"] == "error" and refused["code"] == "forbidden_counter"
+    assert hall.journal_seq() == seq
+    assert alice.request("reinstate", ticket=number)["type"] == "result"
