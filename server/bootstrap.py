@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up Dawr on a fresh Debian 12 / Ubuntu 22.04+ machine and run it or its tests (standard library only).
 
-    python3 server/bootstrap.py run  [DAWR ARGS...]   set up, then run the hall (default: `dawr server`)
+    python3 server/bootstrap.py run  [DAWR ARGS...]   set up, then run the demo hall (default: `dawr demo`)
     python3 server/bootstrap.py test [PYTEST ARGS...] set up, then run the whole test suite
 
 Set-up, each step skipped when already done: the Debian packages Dawr needs (installed with apt-get as
@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "test":
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
         return subprocess.run([str(venv_python()), "-m", "pytest", *argv[1:]], env=env).returncode
-    args = argv[1:] or ["server"]
+    args = argv[1:] or ["demo"]
     return subprocess.run([str(VENV / "bin" / "dawr"), *args]).returncode
 
 

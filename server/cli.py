@@ -99,6 +99,7 @@ def _register_core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 PARTS: list[tuple[str, str]] = [
+    ("server.demo", "add_demo_command"),
     ("hardware.cli", "add_ticket_commands"),
     ("kiosk.cli", "add_commands"),
     ("display_board.cli", "add_commands"),

@@ -11,7 +11,9 @@ import asyncio
 import getpass
 import logging
 import sys
-from datetime import date
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from .errors import ConfigError
 
@@ -40,13 +42,32 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
     return journal, StaffStore(journal.engine)
 
 
+def scaled_clock(factor: float) -> Callable[[], datetime]:
+    """A hall clock that starts at the real time now and runs ``factor`` times faster (demos, drills)."""
+    from .journal import utc_now
+
+    start, started = utc_now(), time.monotonic()
+    return lambda: start + timedelta(seconds=(time.monotonic() - started) * factor)
+
+
+def _time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("the time scale must be between 1 and 3600")
+    return value
+
+
 def _cmd_server(args: argparse.Namespace) -> int:
     from .app import HallServer
     from .branch_secret import load_qr_secret
     from .cli import load_config_arg
     from .journal import Journal, utc_now
     from .staff import StaffStore
-    from .ws import JsonLogFormatter, run_server, tls_context
+    from .leadership import BranchLock
+    from .ws import JsonLogFormatter, run_branch, tls_context
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter())
@@ -61,8 +82,13 @@ def _cmd_server(args: argparse.Namespace) -> int:
     ssl = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
     journal = Journal.open(args.db)
     try:
-        hall_server = HallServer(config, journal, StaffStore(journal.engine), secret, utc_now)
-        asyncio.run(run_server(hall_server, args.host, args.port, ssl))
+        clock = utc_now if args.time_scale == 1 else scaled_clock(args.time_scale)
+        lock = BranchLock(journal.engine, config.branch.id)  # always: a second server waits as the standby
+
+        def make_hall_server() -> HallServer:
+            return HallServer(config, journal, StaffStore(journal.engine), secret, clock)
+
+        asyncio.run(run_branch(make_hall_server, lock, args.host, args.port, ssl, poll_seconds=args.lock_poll))
     except OSError as error:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     finally:
@@ -193,6 +219,12 @@ def register_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
     server.add_argument("--qr-secret-file", help="branch QR secret file (default: user data dir; "
                         "or set DAWR_QR_SECRET)")
     server.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    server.add_argument("--lock-poll", type=float, default=0.2, metavar="SECONDS",
+                        help="how often a standby tries the branch lock (default 0.2 s; see "
+                             "docs/operations.md, 'Standby and fail-over')")
+    server.add_argument("--time-scale", type=_time_scale, default=1.0, metavar="FACTOR",
+                        help="run the hall clock FACTOR times faster than real time, from now (demos and "
+                             "drills only; default 1)")
     server.set_defaults(func=_cmd_server)
 
     admin = _admin_subparsers(sub)
