@@ -463,10 +463,12 @@ class KioskState:
         return [Print(ticket, self.lang)] if self.has_printer else []
 
     def already_ticket(self) -> dict[str, Any] | None:
-        """The ticket of an already-checked-in appointment: the one this kiosk issued (with its status
-        page), else what the server's error details name (number and service only)."""
+        """The ticket of an already-checked-in appointment: the whole ticket the server sends with the
+        refusal (or the one this kiosk issued), else what the details name (number and service only)."""
         details = self.outcome.details
         ticket_id, number = details.get("ticket"), details.get("number")
+        if isinstance(details.get("ticket_info"), dict):
+            return dict(details["ticket_info"])
         if ticket_id and ticket_id in self.issued:
             return dict(self.issued[ticket_id])
         if not number:

@@ -7,6 +7,12 @@ reply, ``disconnect(conn)`` forgets it, ``await tick()`` lets the clock move the
 day start). Every accepted command is committed to the journal (``Hall.handle``) before its reply and
 before any push; pushes follow the rules in ``server/protocol.py``. ``authorize`` is the one place where
 roles and counter bindings are checked.
+
+With a ``branch_lock`` (``server/leadership.py``; ``dawr server`` always passes one), every journal write
+and every tick first makes sure this server still holds the branch lock: if its lock session died (the
+database restarted) it takes the lock again and rebuilds from the journal before writing; if another server
+holds it now, nothing is written, the request gets ``database_unavailable`` and ``lock_lost`` is set so the
+edge stops serving (clients fail over to the server that holds the lock).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from .errors import ConfigError, DomainError, JournalError
 from .events import CapOverrun, Event, TicketCalled, TicketIssued, TicketRecalled
 from .hall import Committed, Hall
 from .journal import Journal
+from .leadership import BranchLock, LockLost
 from .metrics import Metrics
 from .staff import Session, StaffStore
 
@@ -87,6 +94,8 @@ class Connection:
     rate_violations: int = 0
     bucket: TokenBucket | None = None
     views_sent: dict[int, dict[str, Any]] = field(default_factory=dict)
+    status_version: int = -1
+    """Which queue status (``HallServer._status_version``) this client has; -1 after a snapshot."""
     closing: bool = False
 
     @property
@@ -174,8 +183,11 @@ class HallServer:
     """One branch's queue served over the protocol (see the module docstring)."""
 
     def __init__(self, config: BranchConfig, journal: Journal, staff: StaffStore, qr_secret: bytes,
-                 clock: Clock) -> None:
+                 clock: Clock, *, branch_lock: BranchLock | None = None) -> None:
         self.config = config
+        self.branch_lock = branch_lock
+        self.lock_lost = asyncio.Event()
+        self._database_down = False
         self.settings = config.server
         self.journal = journal
         self.staff = staff
@@ -194,6 +206,7 @@ class HallServer:
         self.started = time.monotonic()
         self._statuses: list[dict[str, Any]] | None = None
         self._open: bool | None = None
+        self._status_version = 0
         self._last_session_check = time.monotonic()
         self._pushed_seq = 0
         self._dirty = True
@@ -206,7 +219,7 @@ class HallServer:
     async def start(self) -> None:
         """Rebuild the state from the journal and let the clock catch up (day start)."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.executor, self.hall.rebuild)
+        await loop.run_in_executor(self.executor, self._guarded, self.hall.rebuild)
         self._pushed_seq = self.hall.last_seq
         await self.tick()
 
@@ -219,15 +232,47 @@ class HallServer:
         loop = asyncio.get_running_loop()
         async with self.lock:
             try:
-                stored = await loop.run_in_executor(self.executor, self.hall.tick, self.clock())
+                stored = await loop.run_in_executor(self.executor, self._guarded, self.hall.tick, self.clock())
             except JournalError as problem:
-                log.error(json.dumps({"event": "tick", "result": "database_unavailable", "detail": str(problem)}))
+                self._database_trouble(problem)
                 return
+            self._database_back()
             self._broadcast(stored)
             self._flush()
         if time.monotonic() - self._last_session_check >= SESSION_CHECK_SECONDS:
             self._last_session_check = time.monotonic()
             await self.check_sessions()
+
+    def _guarded(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run ``function(*args)`` (a journal read or write, in the journal thread) only while this server
+        holds the branch lock; re-takes a lock whose session died and rebuilds before going on."""
+        lock = self.branch_lock
+        if lock is not None and not lock.still_held():
+            if self.lock_lost.is_set():
+                raise LockLost("this server no longer holds the branch lock")
+            lock.release()  # drop the dead session (its lock is gone with it)
+            if not lock.acquire():  # raises JournalError while the database is unreachable
+                raise LockLost("another server holds the branch lock now")
+            log.warning(json.dumps({"event": "branch_lock", "result": "retaken",
+                                    "detail": "the lock session had ended; state rebuilt from the journal"}))
+            self.hall.rebuild()
+        return function(*args)
+
+    def _database_trouble(self, problem: JournalError) -> None:
+        """Note a failed journal access: lock lost → stop serving; database down → log once."""
+        if isinstance(problem, LockLost):
+            if not self.lock_lost.is_set():
+                log.error(json.dumps({"event": "branch_lock", "result": "lost", "detail": str(problem)}))
+                self.lock_lost.set()
+            return
+        if not self._database_down:
+            self._database_down = True
+            log.error(json.dumps({"event": "database", "result": "database_unavailable", "detail": str(problem)}))
+
+    def _database_back(self) -> None:
+        if self._database_down:
+            self._database_down = False
+            log.warning(json.dumps({"event": "database", "result": "ok", "detail": "the database answers again"}))
 
     async def check_sessions(self) -> None:
         """Log out connections whose staff session expired, was revoked or whose account was disabled."""
@@ -320,6 +365,7 @@ class HallServer:
         except JournalError as problem:
             result = "database_unavailable"
             log.error(json.dumps({"event": "journal", "detail": str(problem)}))
+            self._database_trouble(problem)
             conn.send(p.dump(p.error(request.id, "database_unavailable",
                                      "The database is unavailable; nothing was changed. Try again.")))
         except Exception:
@@ -359,7 +405,8 @@ class HallServer:
         loop = asyncio.get_running_loop()
         await self.lock.acquire()
         try:
-            committed: Committed = await loop.run_in_executor(self.executor, self.hall.handle, command, self.clock())
+            committed: Committed = await loop.run_in_executor(self.executor, self._guarded, self.hall.handle,
+                                                              command, self.clock())
         except BaseException:
             try:
                 if self.hall.last_seq > self._pushed_seq:  # a refused command still committed timed events
@@ -370,6 +417,8 @@ class HallServer:
             finally:
                 self.lock.release()
             raise
+
+        self._database_back()
 
         def after() -> None:
             try:
@@ -440,13 +489,15 @@ class HallServer:
         now = self.clock()
         statuses = views.service_statuses(engine, now)
         is_open = engine.config.is_open(now)
-        status_changed = statuses != self._statuses or is_open != self._open
+        if statuses != self._statuses or is_open != self._open:
+            self._status_version += 1
         self._statuses, self._open = statuses, is_open
-        if not status_changed and not self._dirty:
+        live = [c for c in self.connections if c.principal is not None and c.last_seq >= 0]
+        behind = [c for c in live if c.status_version != self._status_version]
+        if not behind and not self._dirty:
             return
         self._dirty = False
         last = self.hall.last_seq
-        live = [c for c in self.connections if c.principal is not None and c.last_seq >= 0]
         live.sort(key=lambda c: c.role not in ("board", "kiosk"))
         wanted: set[int] = set()
         for conn in live:
@@ -458,9 +509,13 @@ class HallServer:
                 wanted.add(principal.counter)
         fresh = views.counter_views(engine, sorted(wanted)) if wanted else {}
         for conn in live:
-            if status_changed and conn.role in ("kiosk", "board", "counter", "supervisor"):
+            # every client gets the current status once, also one whose snapshot was built just before
+            # a change (so nobody stays on "closed" after opening time, whatever the interleaving)
+            if conn.status_version != self._status_version and conn.role in ("kiosk", "board", "counter",
+                                                                             "supervisor"):
                 conn.push(p.QueueStatus.model_construct(seq=last, prev_seq=conn.last_seq, open=is_open,
                                                         services=statuses))
+                conn.status_version = self._status_version
             self._push_views(conn, fresh, last)
 
     def _count(self, event: Event) -> None:
@@ -481,6 +536,7 @@ class HallServer:
                               list(self.devices.values()))
         role: p.Role = principal.role  # type: ignore[assignment]
         conn.push(p.Snapshot(seq=self.hall.last_seq, role=role, data=data))
+        conn.status_version = -1
         conn.views_sent = {}
         if principal.role == "counter" and principal.counter is not None:
             conn.views_sent[principal.counter] = data["counter"]
@@ -656,7 +712,14 @@ class HallServer:
         request = args[0]
         command = cmds.CheckIn(request.qr_payload, request.reference, request.national_id,
                                self._device_key(conn, request.idempotency_key), secrets.token_urlsafe(16))
-        return await self._issue(conn, command)
+        try:
+            return await self._issue(conn, command)
+        except DomainError as problem:
+            existing = self.engine.tickets.get(problem.details.get("ticket") or "")
+            if problem.code == "appointment_already_checked_in" and existing is not None:
+                # the kiosk reprints the same ticket: give it everything a printout needs
+                problem.details["ticket_info"] = views.ticket_info(self.engine, existing, self.settings.public_url)
+            raise
 
     # ------------------------------------------------------------------------------------- counter
     @handles(*_ENGINE_COMMANDS)

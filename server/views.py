@@ -42,6 +42,7 @@ def branch_info(engine: HallEngine, now: datetime) -> dict[str, Any]:
     branch = engine.config.branch
     return {"id": branch.id, "name_ar": branch.name_ar, "name_en": branch.name_en, "timezone": branch.timezone,
             "digits": branch.digits, "hotline": branch.hotline, "open": engine.config.is_open(now),
+            "hours": dict(branch.hours),
             "day": engine.day.isoformat() if engine.day else None}
 
 

@@ -157,10 +157,13 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     wait_screen(qtbot, rig, Screen.ALREADY_CHECKED_IN)
     first = next(t for t in hall.tickets() if t.appointment_ref == "BK-ON-TIME")
     assert rig.text("ticket_number") == first.number
+    # the server sends the whole ticket, so any kiosk (not only the one that issued it) reprints it in full
+    assert rig.state.outcome.details["ticket_info"]["status_path"] == f"/t/{first.token}"
     rig.tap("reprint")
     wait_screen(qtbot, rig, Screen.TICKET)
     wait_printed(qtbot, rig, jobs_before + 1)
     assert rig.printer.jobs[-1].printout.ticket_number == first.number  # type: ignore[union-attr]
+    assert rig.printer.jobs[-1].printout.status_url.endswith(f"/t/{first.token}")  # type: ignore[union-attr]
     assert sum(1 for t in hall.tickets() if t.appointment_ref == "BK-ON-TIME") == 1
     rig.tap("done")
 
