@@ -228,9 +228,8 @@ def wait_healthy(http_url: str, server: subprocess.Popen[bytes], timeout: float 
     raise ConfigError("the demo server did not answer within 30 s; see its log")
 
 
-def start_hall(hall: DemoHall, *, headless: bool, time_scale: float) -> Processes:
-    """Start the server, then the kiosk, the board and two counter clients; returns the running set."""
-    processes = Processes()
+def start_server(hall: DemoHall, processes: Processes, time_scale: float = 1.0) -> None:
+    """Start the hall server as its own process (on ``hall.port``, a free one if 0) and wait until healthy."""
     hall.port = hall.port or free_port()
     server_args = ["server", "--config", str(hall.config_path), "--db", hall.db_url, "--port", str(hall.port),
                    "--qr-secret-file", str(hall.secret_path)]
@@ -238,6 +237,12 @@ def start_hall(hall: DemoHall, *, headless: bool, time_scale: float) -> Processe
         server_args += ["--time-scale", f"{time_scale:g}"]
     processes.start("server", _dawr(*server_args), hall.logs_dir / "server.log")
     wait_healthy(hall.http_url, processes.children["server"])
+
+
+def start_hall(hall: DemoHall, *, headless: bool, time_scale: float) -> Processes:
+    """Start the server, then the kiosk, the board and two counter clients; returns the running set."""
+    processes = Processes()
+    start_server(hall, processes, time_scale)
     env = dict(os.environ)
     if headless:
         env["QT_QPA_PLATFORM"] = "offscreen"
