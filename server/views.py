@@ -123,21 +123,44 @@ def ticket_info(engine: HallEngine, ticket: Ticket, public_url: str = "") -> dic
 
 
 # ------------------------------------------------------------------------------------------- counters
-def counter_queue(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]] | None = None) -> list[Ticket]:
-    """Tickets counter ``number`` may call, oldest arrival first: those sent to it, then its services'.
-    ``lanes`` (service id -> ``engine.lane_tickets``) may be given to share the work between counters."""
+QueueKey = tuple[tuple[str, ...], bool, bool]
+"""What a counter's queue depends on besides tickets sent to it: its services and whether it may call
+appointments and walk-ins. Counters with the same key have the same queue."""
+
+
+def _queue_key(engine: HallEngine, number: int) -> QueueKey:
     cfg = engine.config.counter(number)
     assert cfg is not None
-    appointments, walk_ins = serves_appointments(engine, cfg), serves_walk_ins(engine, cfg)
+    return tuple(cfg.services), serves_appointments(engine, cfg), serves_walk_ins(engine, cfg)
+
+
+def _services_queue(engine: HallEngine, key: QueueKey, lanes: dict[str, list[Ticket]] | None) -> list[Ticket]:
+    services, appointments, walk_ins = key
     found: list[Ticket] = []
-    for service_id in cfg.services:
+    for service_id in services:
         waiting = lanes[service_id] if lanes is not None else engine.lane_tickets(service_id)
         for ticket in waiting:
             lane = "appointment" if ticket.kind == "appointment" and ticket.transfers == 0 else "walk_in"
             if (lane == "appointment" and appointments) or (lane == "walk_in" and walk_ins):
                 found.append(ticket)
     found.sort(key=lambda t: (t.arrival_at, t.seq))
-    return engine.waiting_for_counter(number) + found
+    return found
+
+
+def counter_queue(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]] | None = None,
+                  shared: dict[QueueKey, list[Ticket]] | None = None) -> list[Ticket]:
+    """Tickets counter ``number`` may call, oldest arrival first: those sent to it, then its services'.
+    ``lanes`` (service id -> ``engine.lane_tickets``) and ``shared`` (queues already built, by
+    ``QueueKey``) may be given to share the work between counters."""
+    key = _queue_key(engine, number)
+    if shared is None:
+        found = _services_queue(engine, key, lanes)
+    elif key in shared:
+        found = shared[key]
+    else:
+        found = shared[key] = _services_queue(engine, key, lanes)
+    targeted = engine.waiting_for_counter(number)
+    return targeted + found if targeted else found
 
 
 def queue_entry(ticket: Ticket) -> dict[str, Any]:
@@ -154,17 +177,29 @@ def counter_views(engine: HallEngine, numbers: list[int]) -> dict[int, dict[str,
     for ticket in engine.tickets.values():
         if ticket.state is TicketState.PARKED and ticket.parked_by is not None:
             parked.setdefault(ticket.parked_by, []).append(ticket)
-    return {n: counter_view(engine, n, lanes, sorted(parked.get(n, []), key=lambda t: t.seq)) for n in numbers}
+    shared: dict[QueueKey, list[Ticket]] = {}
+    entries: dict[QueueKey, list[dict[str, Any]]] = {}
+    return {n: counter_view(engine, n, lanes, sorted(parked.get(n, []), key=lambda t: t.seq), shared, entries)
+            for n in numbers}
 
 
 def counter_view(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]] | None = None,
-                 parked: list[Ticket] | None = None) -> dict[str, Any]:
+                 parked: list[Ticket] | None = None, shared: dict[QueueKey, list[Ticket]] | None = None,
+                 entries: dict[QueueKey, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """One counter: state, staff, current ticket (with the "why"), its queue (first 15 and the total)
-    and the customers it parked."""
+    and the customers it parked. ``shared``/``entries`` let ``counter_views`` build each distinct queue
+    (and its list entries) once for all counters that have it."""
     cfg = engine.config.counter(number)
     assert cfg is not None
     counter = engine.counters[number]
-    queue = counter_queue(engine, number, lanes)
+    queue = counter_queue(engine, number, lanes, shared)
+    key = _queue_key(engine, number)
+    shareable = entries is not None and not engine.waiting_for_counter(number)
+    listed = entries.get(key) if entries is not None and shareable else None
+    if listed is None:
+        listed = [queue_entry(t) for t in queue[:QUEUE_LIMIT]]
+        if entries is not None and shareable:
+            entries[key] = listed
     current = engine.tickets.get(counter.current) if counter.current else None
     if parked is None:
         parked = sorted((t for t in engine.tickets.values()
@@ -174,7 +209,7 @@ def counter_view(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]]
         "services": list(cfg.services), "state": counter.state.value, "staff": counter.staff,
         "pause_reason": counter.pause_reason,
         "current": current_ticket(engine, current) if current else None,
-        "queue": [queue_entry(t) for t in queue[:QUEUE_LIMIT]], "queue_total": len(queue),
+        "queue": listed, "queue_total": len(queue),
         "parked": [staff_ticket(engine, t) for t in parked],
     }
 
