@@ -107,7 +107,6 @@ class BoardController(QObject):
 
     def send_heartbeat(self) -> None:
         """Tell the server the board is alive; no reply within ``heartbeat_timeout`` means a dead link."""
-        self._sweep_replies()
         if self.client.state != READY or self._heartbeat is not None:
             return
         reply = self.client.request("heartbeat")
@@ -151,9 +150,8 @@ class BoardController(QObject):
     def _on_logged_in(self, data: dict[str, Any]) -> None:
         log.info("logged in as board %s of branch %s", data.get("device_id"), data.get("branch"))
         announcer = "unknown" if self.announcer is None else "ok"
-        reply = self.client.request("device_health", display="ok", announcer=announcer,
-                                    detail="silent board" if self.announcer is None else "")
-        reply.finished.connect(lambda r: r.deleteLater())
+        self.client.request("device_health", display="ok", announcer=announcer,
+                            detail="silent board" if self.announcer is None else "")
 
     def _on_login_failed(self, code: str, message: str) -> None:
         text = f"the server refused this board's token ({code}: {message}); check --token and the branch " \
@@ -168,7 +166,6 @@ class BoardController(QObject):
             self._watchdog.stop()
         if reply.ok and isinstance(reply.data.get("now"), str):
             self.state.note_server_time(reply.data["now"])
-        reply.deleteLater()
 
     def _heartbeat_lost(self) -> None:
         if self._heartbeat is None:
@@ -186,10 +183,3 @@ class BoardController(QObject):
         if self.announcer is not None:
             self.announcer.announce(call.number, call.counter, recall=call.recall)
         self.announced.emit(call)
-
-    def _sweep_replies(self) -> None:
-        """Free the client's finished replies (it parents every ``PendingReply`` to itself, including its
-        own pings, and never deletes them: weeks of pings would pile up)."""
-        for child in self.client.findChildren(PendingReply):
-            if child.done and child is not self._heartbeat:
-                child.deleteLater()

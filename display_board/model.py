@@ -144,13 +144,15 @@ def _digits(text: str, lang: Language, digits: str) -> str:
 
 
 def ticker_messages(state: BoardState, extra: Sequence[tuple[str, str]] = ()) -> tuple[str, ...]:
-    """The ticker's messages, each in Arabic then English: the hotline (from the branch config the server
-    sends), then ``extra`` (the board's ``--ticker`` file), then the standing notices."""
+    """The ticker's messages, each in Arabic then English: the hotline and the branch's notices (from the
+    branch config the server sends), then ``extra`` (the board's ``--ticker`` file), then the standing
+    "keep your ticket" notice."""
     hotline = state.branch.hotline if state.branch else ""
     digits = state.branch.digits if state.branch else "western"
     items: list[tuple[str, str]] = []
     if hotline:
         items.append((TEXTS.get("hotline", "ar", hotline=hotline), TEXTS.get("hotline", "en", hotline=hotline)))
+    items.extend(state.branch.notices if state.branch else ())
     items.extend(extra)
     items.append((TEXTS.get("keep_ticket", "ar"), TEXTS.get("keep_ticket", "en")))
     out: list[str] = []

@@ -110,6 +110,8 @@ class BranchFacts:
     digits: str = "western"
     hotline: str = ""
     day: str | None = None
+    notices: tuple[tuple[str, str], ...] = ()
+    """Standing ticker messages from the branch configuration, (Arabic, English)."""
 
 
 def _parse_time(text: Any) -> datetime:
@@ -148,6 +150,8 @@ class BoardState:
         self.services: tuple[ServiceWait, ...] = ()
         self.counters: dict[int, tuple[str, str]] = {}
         """Counter number -> (name_ar, name_en), from the snapshot."""
+        self.zone_services: frozenset[str] | None = None
+        """Services served by the counters of this board's zone (None: every service)."""
         self.branch: BranchFacts | None = None
         self.open = True
         self.connected = False
@@ -171,8 +175,10 @@ class BoardState:
         return [c for c in self.ordered() if c.ticket_id not in shown][: self.recent_limit]
 
     def visible_services(self) -> list[ServiceWait]:
-        """Services a citizen can wait for now, or that have people waiting."""
-        return [s for s in self.services if s.available or s.waiting > 0]
+        """Services a citizen can wait for now, or that have people waiting; on a board of a zone, only the
+        services its counters serve."""
+        return [s for s in self.services if (s.available or s.waiting > 0)
+                and (self.zone_services is None or s.id in self.zone_services)]
 
     def highlight(self, call: Call, now: float | None = None) -> Highlight:
         """How ``call``'s row is drawn at local monotonic time ``now``."""
@@ -228,6 +234,8 @@ class BoardState:
             name_en=str(branch.get("name_en", "")), timezone=str(branch.get("timezone") or "Asia/Bahrain"),
             digits=str(branch.get("digits") or "western"), hotline=str(branch.get("hotline") or ""),
             day=branch.get("day"),
+            notices=tuple((str(n.get("ar", "")), str(n.get("en", ""))) for n in branch.get("notices") or ()
+                          if isinstance(n, Mapping) and n.get("ar") and n.get("en")),
         )
         if self.branch is not None and facts.day != self.branch.day:
             self.calls.clear()  # a new day: yesterday's calls are gone
@@ -236,6 +244,11 @@ class BoardState:
             self.open = bool(branch["open"])
         self.counters = {int(c["number"]): (str(c.get("name_ar", "")), str(c.get("name_en", "")))
                          for c in data.get("counters") or () if isinstance(c, Mapping) and "number" in c}
+        zone_services: set[str] = set()
+        for row in data.get("counters") or ():
+            if isinstance(row, Mapping) and in_zone(self.zone, _int_or_none(row.get("number"))):
+                zone_services.update(str(s) for s in row.get("services") or ())
+        self.zone_services = frozenset(zone_services) if self.zone is not None and zone_services else None
         if "services" in data:
             self._set_services(data["services"])
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import math
@@ -181,8 +182,10 @@ def silence(seconds: float, rate: int = SAMPLE_RATE) -> Audio:
     return Audio(rate, bytes(2 * int(seconds * rate)))
 
 
+@functools.lru_cache(maxsize=4)
 def chime(rate: int = SAMPLE_RATE, volume: float = 0.45) -> Audio:
-    """A soft two-tone "ding-dong" (E5 then C5, bell-like partials, exponential decay), about 1.3 s."""
+    """A soft two-tone "ding-dong" (E5 then C5, bell-like partials, exponential decay), about 1.3 s.
+    Computed once per rate and volume (it is the same for every call; ``Audio`` is immutable)."""
     notes = ((659.25, 0.0), (523.25, 0.55))
     length = int(1.35 * rate)
     out = array("h", bytes(2 * length))

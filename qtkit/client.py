@@ -12,12 +12,16 @@ its session token after a reconnect, so the password is not kept), delivers the 
 in order, notices a gap in ``prev_seq`` and asks for a fresh snapshot itself (pushes before that
 snapshot are dropped), reconnects with exponential backoff, pings every ``ping_seconds``. Requests sent
 while disconnected are queued; ones marked ``retry=True`` (the kiosk's idempotent ``issue_ticket``) are
-re-sent after a reconnect, the others fail with code ``disconnected``. No global state: one object per app.
+re-sent after a reconnect, the others fail with code ``disconnected``. A request left unanswered for
+``request_timeout`` seconds (the ping included) means a dead link: the client drops it and reconnects.
+Replies have no Qt parent: each lives while the client waits for it or the caller holds it, so a client
+running for weeks keeps no finished replies. No global state: one object per app.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +83,7 @@ class PendingReply(QObject):
         self.message_en = ""
         self.message_ar = ""
         self.details: dict[str, Any] = {}
+        self.sent_at: float | None = None
 
     def _finish(self, reply: dict[str, Any]) -> None:
         if self.done:
@@ -115,7 +120,8 @@ class HallClient(QObject):
     resyncing = Signal()
 
     def __init__(self, urls: Sequence[str], credentials: Credentials, parent: QObject | None = None, *,
-                 backoff_start: float = 0.5, backoff_max: float = 15.0, ping_seconds: float = 30.0) -> None:
+                 backoff_start: float = 0.5, backoff_max: float = 15.0, ping_seconds: float = 30.0,
+                 request_timeout: float = 20.0) -> None:
         super().__init__(parent)
         if not urls:
             raise ValueError("give at least one server URL")
@@ -139,6 +145,11 @@ class HallClient(QObject):
         self._ping_timer = QTimer(self)
         self._ping_timer.setInterval(int(ping_seconds * 1000))
         self._ping_timer.timeout.connect(lambda: self.request("ping"))
+        self.request_timeout = request_timeout
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(int(min(1.0, request_timeout / 4) * 1000))
+        self._watchdog.timeout.connect(self._check_stalled)
+        self._watchdog.start()
 
     # ------------------------------------------------------------------------------------- control
     @property
@@ -171,7 +182,8 @@ class HallClient(QObject):
         request waits for the connection (``retry=True``: it also survives a reconnect)."""
         self._next_id += 1
         message = {"id": self._next_id, "type": kind, **fields}
-        pending = PendingReply(self._next_id, message, retry, self)
+        # no Qt parent: the reply lives while the client waits for it or a caller holds it, then it is freed
+        pending = PendingReply(self._next_id, message, retry)
         if self.state == READY or (kind in ("login", "login_device", "resume_session") and self._socket):
             self._send(pending)
         elif self.state == STOPPED:
@@ -261,8 +273,21 @@ class HallClient(QObject):
         for pending in queued:
             self._send(pending)
 
+    def _check_stalled(self) -> None:
+        """A request unanswered for ``request_timeout`` seconds means the link is dead even if no close
+        came (a cable pulled, a server frozen): drop it and reconnect; pending requests fail as
+        "disconnected" (those sent with ``retry=True`` are sent again after the reconnect)."""
+        if self._socket is None or not self._pending:
+            return
+        oldest = min((p.sent_at for p in self._pending.values() if p.sent_at is not None), default=None)
+        if oldest is not None and time.monotonic() - oldest > self.request_timeout:
+            self._socket.abort()
+            if self._socket is not None and self.state != DISCONNECTED:
+                self._on_disconnected()
+
     def _send(self, pending: PendingReply) -> None:
         assert self._socket is not None
+        pending.sent_at = time.monotonic()
         self._pending[pending.id] = pending
         self._socket.sendTextMessage(json.dumps(pending.message, ensure_ascii=False))
 

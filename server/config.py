@@ -139,6 +139,13 @@ def _labels(*items: tuple[str, str, str]) -> tuple[Label, ...]:
     return tuple(Label(code=c, name_ar=a, name_en=e) for c, a, e in items)
 
 
+class Notice(_Strict):
+    """A standing message for the hall boards' ticker, in both languages."""
+
+    ar: Annotated[str, Field(min_length=1, max_length=200)]
+    en: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class BranchInfo(_Strict):
     """Who the branch is and when it is open."""
 
@@ -149,6 +156,7 @@ class BranchInfo(_Strict):
     digits: Literal["western", "arabic-indic"] = "western"
     hotline: Annotated[str, Field(max_length=40)] = "80008001"
     hours: dict[str, str]
+    notices: tuple[Notice, ...] = ()
 
     @field_validator("timezone")
     @classmethod

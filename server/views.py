@@ -43,6 +43,7 @@ def branch_info(engine: HallEngine, now: datetime) -> dict[str, Any]:
     return {"id": branch.id, "name_ar": branch.name_ar, "name_en": branch.name_en, "timezone": branch.timezone,
             "digits": branch.digits, "hotline": branch.hotline, "open": engine.config.is_open(now),
             "hours": dict(branch.hours),
+            "notices": [{"ar": n.ar, "en": n.en} for n in branch.notices],
             "day": engine.day.isoformat() if engine.day else None}
 
 
@@ -221,7 +222,8 @@ def public_counters(engine: HallEngine) -> list[dict[str, Any]]:
         counter = engine.counters[cfg.number]
         current = engine.tickets.get(counter.current) if counter.current else None
         rows.append({"number": cfg.number, "name_ar": cfg.name_ar, "name_en": cfg.name_en,
-                     "state": counter.state.value, "ticket": public_ticket(engine, current.id) if current else None})
+                     "services": list(cfg.services), "state": counter.state.value,
+                     "ticket": public_ticket(engine, current.id) if current else None})
     return rows
 
 

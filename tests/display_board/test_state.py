@@ -233,3 +233,27 @@ def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
     # … and 10,000 more calls add nothing to it
     assert second - first < 8_000, f"the second 10,000 calls retained {second - first} more bytes"
     assert [c.counter for c in board.now_calling()][:1] == [(21_000 - 1) % 8 + 1]
+
+
+def test_a_zoned_board_lists_its_counters_services_and_the_branch_notices() -> None:
+    """Fed the real server's board snapshot: counter 8's zone serves supervisor, inquiry and feedback only;
+    the branch's configured notices run in the ticker."""
+    from server import views
+    from server.config import load_default_config, parse_branch_config
+    from server.engine import HallEngine, IssueTicket
+
+    data = load_default_config().model_dump()
+    data["branch"]["notices"] = [{"ar": "يرجى إحضار البطاقة الذكية", "en": "Please bring your smart card"}]
+    engine = HallEngine(parse_branch_config(data), b"secret")
+    engine.advance(START)
+    engine.execute(IssueTicket("legal"), START)
+    snap = views.snapshot(engine, "board", START)
+
+    everyone = BoardState()
+    everyone.apply_snapshot(snap)
+    assert {s.id for s in everyone.visible_services()} >= {"mazaya", "legal", "inquiry"}
+    zoned = BoardState(zone=frozenset({8}))
+    zoned.apply_snapshot(snap)
+    assert {s.id for s in zoned.visible_services()} == {"inquiry", "feedback"}  # supervisor is transfer-only
+    ticker = ticker_messages(zoned)
+    assert "Please bring your smart card" in ticker and "يرجى إحضار البطاقة الذكية" in ticker

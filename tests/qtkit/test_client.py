@@ -124,3 +124,59 @@ def test_cap_warning_with_fake_clock(qtbot, runner):
     with qtbot.waitSignal(counter.pushReceived, timeout=WAIT, check_params_cb=is_warning):
         runner.advance(minutes=5, seconds=30)
     counter.stop()
+
+
+def test_finished_replies_are_freed(qtbot, runner):
+    import gc
+    import weakref
+
+    hall = runner.hall
+    board = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["board-1"]))
+    refs = []
+    for _ in range(20):
+        pending = _reply(qtbot, board.request("ping"))
+        assert pending.ok
+        refs.append(weakref.ref(pending))
+    del pending
+    gc.collect()
+    assert all(ref() is None for ref in refs)  # a board running for weeks keeps no old replies
+    board.stop()
+
+
+def test_a_silent_server_is_noticed_and_the_client_reconnects(qtbot):
+    """A server that accepted the connection but never answers (a frozen process, a half-open link)."""
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import serve
+
+    ready = threading.Event()
+    stop = threading.Event()
+    port: list[int] = []
+
+    async def silent(ws):
+        async for _ in ws:  # read everything, answer nothing
+            pass
+
+    async def main():
+        async with serve(silent, "127.0.0.1", 0) as server:
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    client = HallClient([f"ws://127.0.0.1:{port[0]}/"], DeviceLogin("x" * 20), backoff_start=5, backoff_max=5,
+                        request_timeout=0.5)
+    try:
+        with qtbot.waitSignal(client.stateChanged, timeout=WAIT,
+                              check_params_cb=lambda state: state == "authenticating"):
+            client.start()
+        with qtbot.waitSignal(client.stateChanged, timeout=WAIT, check_params_cb=lambda state: state == "disconnected"):
+            pass
+    finally:
+        client.stop()
+        stop.set()
+        thread.join(10)
