@@ -876,7 +876,10 @@ class SupervisorWindow(QMainWindow):
         self.table.setStyleSheet("QTableWidget::item:selected { background: #cfe3ff; color: #1f2328; }")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        # the long columns (counter name, ticket and service) share the width and wrap; the short ones
+        # (state, staff, timer, pause reason) always show whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         counters.addWidget(self.table)
         left.addWidget(counters_frame, 1)
