@@ -36,7 +36,7 @@ from .appointment_import import read_bookings
 from .auth import Principal, match_device
 from .config import BranchConfig
 from .errors import ConfigError, DomainError, JournalError
-from .events import CapOverrun, Event, TicketCalled, TicketIssued, TicketRecalled
+from .events import CapOverrun, DayStarted, Event, TicketCalled, TicketIssued, TicketRecalled
 from .hall import Committed, Hall
 from .journal import Journal
 from .leadership import BranchLock, LockLost
@@ -458,6 +458,7 @@ class HallServer:
                     touched.add(number)
         self._dirty = True
         last = stored[-1][0]
+        new_day = any(isinstance(event, DayStarted) for _, event in stored)
         live = [c for c in self.connections if c.principal is not None and c.last_seq >= 0]
         live.sort(key=lambda c: c.role not in ("board", "kiosk"))
         wanted = {n for n in touched if any(self._watches(c, n) for c in live)}
@@ -469,6 +470,9 @@ class HallServer:
                 record = views.project_event(engine, event, principal.role, principal.counter)
                 if record is not None:
                     conn.push(p.EventPush.model_construct(seq=seq, prev_seq=conn.last_seq, event=record))
+            if new_day:  # midnight: everything open was cancelled; give everyone the new day whole
+                self._send_snapshot(conn)
+                continue
             self._push_views(conn, fresh, last)
 
     def _watches(self, conn: Connection, number: int) -> bool:

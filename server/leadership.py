@@ -9,7 +9,9 @@ the lock is an OS file lock next to the database file (released by the kernel wh
 keeps a second server on the same file from writing at the same time.
 
 ``still_held()`` tells the active server whether it still owns the lock (false after the database restarted
-and another server took over); it must then stop serving.
+and another server took over); it must then stop serving. ``HallServer`` checks it before every journal
+write and on every tick (``server/app.py``); ``run_branch`` in ``server/ws.py`` waits for the lock, serves,
+and goes back to waiting if the lock is lost (``LockLost``). See docs/operations.md, "Standby and fail-over".
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import JournalError
+
+
+class LockLost(JournalError):
+    """Another server holds this branch's lock now: this one must not write and must stop serving."""
 
 
 def lock_key(branch_id: str) -> int:

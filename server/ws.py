@@ -3,7 +3,10 @@
 ``await serve_hall(hall_server, host, port, ssl=None)`` starts listening (HTTP GETs for ``/healthz``,
 ``/metrics`` and ``/t/<token>`` are answered on the same port) and returns a ``HallEndpoint`` with the
 bound ``port``; ``await endpoint.stop()`` closes every connection (1001) and the ticker. ``run_server(...)``
-is what ``dawr server`` runs: it opens the journal, serves until SIGINT/SIGTERM and stops cleanly.
+serves one ``HallServer`` until SIGINT/SIGTERM and stops cleanly. ``run_branch(...)`` is what ``dawr server``
+runs: it waits for the branch lock (a standby does not listen at all), builds a fresh ``HallServer`` (state
+rebuilt from the journal), serves until a signal or until the lock is lost, and in the latter case goes back
+to waiting (see docs/operations.md, "Standby and fail-over").
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import json
 import logging
 import signal
 import ssl as ssl_module
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -25,6 +31,8 @@ from websockets.http11 import Request, Response
 
 from . import http
 from .app import CLOSE_POLICY, Clock, Connection, HallServer
+from .errors import JournalError
+from .leadership import BranchLock
 
 log = logging.getLogger("dawr.server")
 _CLOSE = object()
@@ -197,4 +205,88 @@ async def run_server(hall_server: HallServer, host: str, port: int, ssl: ssl_mod
     log.info(json.dumps({"event": "stopped"}))
 
 
-__all__ = ["Clock", "HallEndpoint", "JsonLogFormatter", "run_server", "serve_hall", "tls_context"]
+STANDBY_LOG_SECONDS = 60.0
+"""A waiting standby logs ``{"event": "standby"}`` this often (and once at the start)."""
+
+
+async def run_branch(make_hall_server: Callable[[], HallServer], lock: BranchLock | None, host: str, port: int,
+                     ssl: ssl_module.SSLContext | None, *, poll_seconds: float = 0.2) -> None:
+    """Serve a branch for as long as this process holds its lock, until SIGINT or SIGTERM.
+
+    1. Wait for ``lock`` (``None``: no lock). While waiting this server is the *standby*: it does not
+       listen, so clients that know both addresses get "connection refused" at once and use the active one.
+    2. Build a ``HallServer`` with ``make_hall_server()`` (its state is rebuilt from the journal on start),
+       listen, log ``listening``.
+    3. On a signal: close every connection (1001), release the lock, return. If the lock is lost (another
+       server took over after a database restart), close every connection and go back to 1.
+    """
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[int] = loop.create_future()
+    halt = threading.Event()
+
+    def on_signal(signum: int) -> None:
+        halt.set()
+        if not stop.done():
+            stop.set_result(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    scheme = "wss" if ssl else "ws"
+    try:
+        while not stop.done():
+            if lock is not None:
+                waited = time.monotonic()
+                first = True
+                while not stop.done():
+                    got = await asyncio.to_thread(lock.acquire, wait=True, poll_seconds=poll_seconds,
+                                                  timeout=0 if first else STANDBY_LOG_SECONDS, stop=halt)
+                    if got:
+                        break
+                    log.info(json.dumps({"event": "standby", "branch": lock.branch_id, "lock": lock.kind,
+                                         "waiting_seconds": round(time.monotonic() - waited, 1),
+                                         "detail": "another server holds the branch lock; not listening"}))
+                    first = False
+                if stop.done():
+                    break
+                if not first:
+                    log.warning(json.dumps({"event": "takeover", "branch": lock.branch_id,
+                                            "waited_seconds": round(time.monotonic() - waited, 3)}))
+            hall_server = make_hall_server()
+            hall_server.branch_lock = lock
+            try:
+                endpoint = await serve_hall(hall_server, host, port, ssl)
+            except JournalError as problem:
+                log.error(json.dumps({"event": "start", "result": "database_unavailable", "detail": str(problem)}))
+                await hall_server.close()
+                if lock is not None:
+                    lock.release()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(stop), 1.0)
+                continue
+            except BaseException:
+                await hall_server.close()
+                raise
+            log.info(json.dumps({"event": "listening", "url": f"{scheme}://{host}:{endpoint.port}/",
+                                 "branch": hall_server.config.branch.id, "seq": hall_server.hall.last_seq}))
+            lost: asyncio.Future[Any] = asyncio.ensure_future(hall_server.lock_lost.wait())
+            waiters: set[asyncio.Future[Any]] = {stop, lost}
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                lost.cancel()
+            if stop.done():
+                log.info(json.dumps({"event": "stopping", "signal": signal.Signals(stop.result()).name}))
+            else:
+                log.error(json.dumps({"event": "stopping", "reason": "branch lock lost; back to standby"}))
+            await endpoint.stop()
+            if lock is not None:
+                lock.release()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if lock is not None:
+            lock.release()
+    log.info(json.dumps({"event": "stopped"}))
+
+
+__all__ = ["Clock", "HallEndpoint", "JsonLogFormatter", "run_branch", "run_server", "serve_hall", "tls_context"]
