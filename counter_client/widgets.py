@@ -391,21 +391,73 @@ class ActionPad(QWidget):
             button.setToolTip(reason)
 
 
-# ------------------------------------------------------------------------------------ counter mode
-class CounterWindow(QMainWindow):
-    """The clerk's screen (see the module docstring)."""
+def table_cell(table: QTableWidget, row: int, column: int, value: str) -> QTableWidgetItem:
+    """The item at ``row``, ``column`` of ``table`` (made if missing), showing ``value``; style it further."""
+    item = table.item(row, column)
+    if item is None:
+        item = QTableWidgetItem()
+        table.setItem(row, column, item)
+    item.setText(value)
+    return item
+
+
+class StaffWindow(QMainWindow):
+    """What the counter and the supervisor screens share: the language switch (``language_changed``), the
+    one dialog open at a time, the status line and showing an action's outcome. Each screen lays out its
+    own ``self.status`` label and draws itself in ``refresh()``, which ``set_language`` calls."""
 
     language_changed = Signal(str)
 
-    def __init__(self, desk: Desk, commands: Commands, lang: Language = "ar") -> None:
+    def __init__(self, commands: Commands, lang: Language, width: int, height: int) -> None:
         super().__init__()
-        self.desk = desk
         self.commands = commands
         self.lang: Language = lang
         self.dialog: PickDialog | None = None
         self.status_text = ""
         self.setStyleSheet(STYLE)
-        self.resize(1280, 800)
+        self.resize(width, height)
+
+    def _open(self, on_ok: Callable[[dict[str, Any]], object]) -> None:
+        dialog = self.dialog
+        assert dialog is not None
+        dialog.finish_layout()
+
+        def done(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                on_ok(dialog.values())
+            if self.dialog is dialog:
+                self.dialog = None
+            dialog.deleteLater()
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def toggle_language(self) -> None:
+        """Switch between Arabic and English."""
+        self.set_language(other(self.lang))
+
+    def set_language(self, lang: Language) -> None:
+        """Show everything in ``lang`` (Arabic right-to-left)."""
+        self.lang = lang
+        self.refresh()
+        self.language_changed.emit(lang)
+
+    def show_status(self, message: str) -> None:
+        """One line at the bottom: what just happened or why something was refused."""
+        self.status_text = message
+        self.status.setText(message)
+
+    def on_outcome(self, outcome: Any) -> None:
+        """Show how an action went (a ``session.Outcome``)."""
+        show_outcome(self, outcome)
+
+
+# ------------------------------------------------------------------------------------ counter mode
+class CounterWindow(StaffWindow):
+    """The clerk's screen (see the module docstring)."""
+
+    def __init__(self, desk: Desk, commands: Commands, lang: Language = "ar") -> None:
+        super().__init__(commands, lang, 1280, 800)
+        self.desk = desk
 
         root = QWidget()
         self.setCentralWidget(root)
@@ -590,39 +642,10 @@ class CounterWindow(QMainWindow):
         self._open(lambda v: self.commands.act("finish", outcome=v["outcome"],
                                                overrun_reason=v.get("overrun_reason")))
 
-    def _open(self, on_ok: Callable[[dict[str, Any]], object]) -> None:
-        dialog = self.dialog
-        assert dialog is not None
-        dialog.finish_layout()
-
-        def done(result: int) -> None:
-            if result == QDialog.DialogCode.Accepted:
-                on_ok(dialog.values())
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-        dialog.finished.connect(done)
-        dialog.open()
-
-    def toggle_language(self) -> None:
-        """Switch between Arabic and English."""
-        self.set_language(other(self.lang))
-
-    def set_language(self, lang: Language) -> None:
-        """Show everything in ``lang`` (Arabic right-to-left)."""
-        self.lang = lang
-        self.refresh()
-        self.language_changed.emit(lang)
-
-    def show_status(self, message: str) -> None:
-        """One line at the bottom: what just happened or why something was refused."""
-        self.status_text = message
-        self.status.setText(message)
-
     def on_outcome(self, outcome: Any) -> None:
         """Show how an action went (a ``session.Outcome``); a finish refused for want of an overrun
         reason opens the finish dialog again, now asking for the reason."""
-        show_outcome(self, outcome)
+        super().on_outcome(outcome)
         if not outcome.ok and outcome.action == "finish" and outcome.code == "overrun_reason_required":
             self.start_action("finish", overrun_required=True)
 
@@ -745,11 +768,7 @@ class CounterWindow(QMainWindow):
             cells = [f"{prefix}  {desk.ref.service_name(row.service_id, lang)}", str(row.waiting),
                      minutes_text(row.longest, lang)]
             for column, value in enumerate(cells):
-                item = table.item(index, column)
-                if item is None:
-                    item = QTableWidgetItem()
-                    table.setItem(index, column, item)
-                item.setText(value)
+                item = table_cell(table, index, column, value)
                 item.setForeground(QColor("#8c959f") if not row.waiting else QColor("#1f2328"))
         table.resizeRowsToContents()
         total = (desk.view or {}).get("queue_total", 0)
@@ -824,21 +843,13 @@ SUPERVISOR_SLOTS: tuple[tuple[str, tuple[Action, ...]], ...] = (
 )
 
 
-class SupervisorWindow(QMainWindow):
+class SupervisorWindow(StaffWindow):
     """The supervisor's screen (see the module docstring)."""
 
-    language_changed = Signal(str)
-
     def __init__(self, hall: Hall, commands: Commands, lang: Language = "ar") -> None:
-        super().__init__()
+        super().__init__(commands, lang, 1440, 860)
         self.hall = hall
-        self.commands = commands
-        self.lang: Language = lang
-        self.dialog: PickDialog | None = None
         self.selected: int | None = None
-        self.status_text = ""
-        self.setStyleSheet(STYLE)
-        self.resize(1440, 860)
         root = QWidget()
         self.setCentralWidget(root)
         outer = QVBoxLayout(root)
@@ -977,35 +988,6 @@ class SupervisorWindow(QMainWindow):
             return
         self.commands.act("call_ticket", counter=self.selected, ticket=item.data(Qt.ItemDataRole.UserRole))
 
-    def _open(self, on_ok: Callable[[dict[str, Any]], object]) -> None:
-        dialog = self.dialog
-        assert dialog is not None
-        dialog.finish_layout()
-
-        def done(result: int) -> None:
-            if result == QDialog.DialogCode.Accepted:
-                on_ok(dialog.values())
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-        dialog.finished.connect(done)
-        dialog.open()
-
-    def toggle_language(self) -> None:
-        """Switch between Arabic and English."""
-        self.lang = other(self.lang)
-        self.refresh()
-        self.language_changed.emit(self.lang)
-
-    def show_status(self, message: str) -> None:
-        """One line at the bottom."""
-        self.status_text = message
-        self.status.setText(message)
-
-    def on_outcome(self, outcome: Any) -> None:
-        """Show how an action went (a ``session.Outcome``)."""
-        show_outcome(self, outcome)
-
     # --- showing ------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Show the hall's current state."""
@@ -1076,11 +1058,7 @@ class SupervisorWindow(QMainWindow):
         table.setRowCount(len(numbers))
         for row, number in enumerate(numbers):
             for column, (value, phase) in enumerate(self.counter_row(number)):
-                item = table.item(row, column)
-                if item is None:
-                    item = QTableWidgetItem()
-                    table.setItem(row, column, item)
-                item.setText(value)
+                item = table_cell(table, row, column, value)
                 if column == 4:
                     background, colour = PHASE_STYLE["none"] if phase in ("", "none", "called") else PHASE_STYLE[phase]
                     item.setBackground(QColor(background))
@@ -1108,11 +1086,7 @@ class SupervisorWindow(QMainWindow):
         for index, row in enumerate(rows):
             for column, value in enumerate([hall.ref.service_name(row.service_id, lang), str(row.waiting),
                                             minutes_text(row.longest, lang)]):
-                item = table.item(index, column)
-                if item is None:
-                    item = QTableWidgetItem()
-                    table.setItem(index, column, item)
-                item.setText(value)
+                table_cell(table, index, column, value)
 
     def _show_referred(self) -> None:
         hall, lang = self.hall, self.lang
