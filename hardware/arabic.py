@@ -40,19 +40,26 @@ def strip_diacritics(text: str) -> str:
     return _DIACRITICS.sub("", text)
 
 
-def arabic_minutes(n: int) -> str:
-    """``n`` minutes in Arabic with correct agreement: دقيقة واحدة، دقيقتان، ٣ دقائق، ١١ دقيقة، ١٠٠ دقيقة.
-
-    Digits are Western; pass the result through :func:`localize_digits`.
-    """
+def arabic_count(n: int, one: str, two: str, plural: str, singular: str, accusative: str | None = None) -> str:
+    """``n`` things with Arabic number agreement: ``one`` for 1 ("شخص واحد"), ``two`` for 2 (the dual,
+    "شخصان"), n + ``plural`` when the last two digits are 3–10 ("٣ أشخاص"), n + ``accusative`` (default
+    ``singular``) for 11–99 ("١١ شخصًا"), n + ``singular`` otherwise ("١٠٠ شخص"). Digits are Western; pass
+    the result through :func:`localize_digits`."""
     if n == 1:
-        return "دقيقة واحدة"
+        return one
     if n == 2:
-        return "دقيقتان"
+        return two
     last_two = n % 100
     if 3 <= last_two <= 10:
-        return f"{n} دقائق"
-    return f"{n} دقيقة"
+        return f"{n} {plural}"
+    if 11 <= last_two <= 99:
+        return f"{n} {accusative or singular}"
+    return f"{n} {singular}"
+
+
+def arabic_minutes(n: int) -> str:
+    """``n`` minutes in Arabic with correct agreement: دقيقة واحدة، دقيقتان، ٣ دقائق، ١١ دقيقة، ١٠٠ دقيقة."""
+    return arabic_count(n, "دقيقة واحدة", "دقيقتان", "دقائق", "دقيقة")
 
 
 def english_minutes(n: int) -> str:

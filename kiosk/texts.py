@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from hardware.arabic import AR_MONTHS, AR_WEEKDAYS, arabic_minutes, format_time_ar, format_time_en
+from hardware.arabic import AR_MONTHS, AR_WEEKDAYS, arabic_count, arabic_minutes, format_time_ar, format_time_en
 from qtkit.i18n import Language, Texts, localize_digits
 
 TABLE: dict[str, tuple[str, str]] = {
@@ -158,16 +158,7 @@ def people(n: int, lang: Language) -> str:
         return "nobody" if n == 0 else "1 person" if n == 1 else f"{n} people"
     if n == 0:
         return "لا أحد"
-    if n == 1:
-        return "شخص واحد"
-    if n == 2:
-        return "شخصان"
-    last_two = n % 100
-    if 3 <= last_two <= 10:
-        return f"{n} أشخاص"
-    if 11 <= last_two <= 99:
-        return f"{n} شخصًا"
-    return f"{n} شخص"
+    return arabic_count(n, "شخص واحد", "شخصان", "أشخاص", "شخص", "شخصًا")
 
 
 def minutes(value: float | None, lang: Language, texts: Texts = TEXTS) -> str:
