@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from hardware.arabic import AR_MONTHS, AR_WEEKDAYS, arabic_count, arabic_minutes, format_time_ar, format_time_en
+from hardware.arabic import (
+    AR_MONTHS,
+    AR_WEEKDAYS,
+    arabic_count,
+    arabic_minutes,
+    format_time_ar,
+    format_time_en,
+)
 from qtkit.i18n import Language, Texts, localize_digits
 
 TABLE: dict[str, tuple[str, str]] = {
