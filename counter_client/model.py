@@ -201,8 +201,9 @@ def queue_rows(service_ids: Iterable[str], statuses: Mapping[str, Mapping[str, A
 # ------------------------------------------------------------------------------------------ my day
 @dataclass
 class MyDay:
-    """The clerk's day at this counter, counted from the ``ticket_finished`` / ``ticket_transferred``
-    events the server pushed to this session."""
+    """The clerk's day at this counter: the server's figures for the counter (``load``, from every counter
+    view, so a client restart keeps them); from a server that sends none, counted from the events pushed
+    to this session."""
 
     served: int = 0
     service_seconds: float = 0.0
@@ -210,6 +211,16 @@ class MyDay:
     transferred: int = 0
     no_shows: int = 0
     seen: set[str] = field(default_factory=set)
+    from_server: bool = False
+
+    def load(self, day: Mapping[str, Any]) -> None:
+        """Take the server's figures for the day (a counter view's ``day``)."""
+        self.served = int(day.get("served") or 0)
+        self.transferred = int(day.get("transferred") or 0)
+        self.no_shows = int(day.get("no_shows") or 0)
+        self.overruns = int(day.get("overruns") or 0)
+        self.service_seconds = float(day.get("service_seconds") or 0.0)
+        self.from_server = True
 
     @property
     def average_seconds(self) -> float | None:
@@ -218,7 +229,10 @@ class MyDay:
         return self.service_seconds / count if count else None
 
     def apply(self, event: Mapping[str, Any]) -> bool:
-        """Count one event (each ticket once per kind); True if the figures changed."""
+        """Count one event (each ticket once per kind); True if the figures changed. Once the server's
+        figures are in, the next counter view brings the new ones and events are not counted again."""
+        if self.from_server:
+            return False
         kind = event.get("type")
         key = f"{kind}:{event.get('ticket_id')}:{event.get('at')}"
         if key in self.seen:
@@ -311,6 +325,8 @@ class Desk:
         self.clock.observe(data.get("now"))
         self.ref.load(data)
         self.view = dict(data["counter"]) if data.get("counter") else None
+        if self.view and isinstance(self.view.get("day"), Mapping):
+            self.day.load(self.view["day"])
         self.statuses = {s["id"]: dict(s) for s in data.get("services") or []}
         self.branch_open = bool((data.get("branch") or {}).get("open", True))
 
@@ -322,6 +338,8 @@ class Desk:
             if self.view is not None and view.get("number") != self.view.get("number"):
                 return False
             self.view = view
+            if isinstance(view.get("day"), Mapping):
+                self.day.load(view["day"])
             return True
         if kind == "queue_status":
             self.statuses = {s["id"]: dict(s) for s in message.get("services") or []}

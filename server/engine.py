@@ -245,11 +245,18 @@ class Ticket:
 
 @dataclass
 class Counter:
+    """One counter now, and its day so far (customers finished, transferred on, no-shows; service time)."""
+
     number: int
     state: CounterState = CounterState.CLOSED
     staff: str | None = None
     current: str | None = None
     pause_reason: str | None = None
+    served: int = 0
+    transferred: int = 0
+    no_shows: int = 0
+    overruns: int = 0
+    service_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -805,6 +812,9 @@ class HallEngine:
         for number in e.closed_counters:
             counter = self.counters[number]
             counter.state, counter.staff, counter.current, counter.pause_reason = CounterState.CLOSED, None, None, None
+        for counter in self.counters.values():
+            counter.served = counter.transferred = counter.no_shows = counter.overruns = 0
+            counter.service_seconds = 0.0
         self.day = e.day
         self._seq = 0
         self.tickets.clear()
@@ -889,6 +899,7 @@ class HallEngine:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
         ticket.state, ticket.no_show_at, ticket.no_show_by = TicketState.NO_SHOW, e.at, e.counter
+        self.counters[e.counter].no_shows += 1
 
     def _on_ticket_reinstated(self, e: TicketReinstated) -> None:
         ticket = self.tickets[e.ticket_id]
@@ -919,6 +930,9 @@ class HallEngine:
             ticket.arrival_at = e.at
         self._recent(e.from_service, e.service_seconds)
         self._enqueue(ticket)
+        counter = self.counters[e.counter]
+        counter.transferred += 1
+        counter.service_seconds += e.service_seconds
 
     def _recent(self, service_id: str, seconds: float) -> None:
         self._recent_service.setdefault(service_id, deque(maxlen=RECENT_SERVICE_TIMES)).append(seconds)
@@ -929,6 +943,10 @@ class HallEngine:
         ticket.state, ticket.finished_at, ticket.outcome, ticket.overrun_reason = (
             TicketState.DONE, e.at, e.outcome, e.overrun_reason)
         self._recent(ticket.service_id, e.service_seconds)
+        counter = self.counters[e.counter]
+        counter.served += 1
+        counter.overruns += int(e.over_cap)
+        counter.service_seconds += e.service_seconds
 
     def _on_ticket_cancelled(self, e: TicketCancelled) -> None:
         ticket = self.tickets[e.ticket_id]

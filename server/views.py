@@ -209,6 +209,8 @@ def counter_view(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]]
         "number": number, "name_ar": cfg.name_ar, "name_en": cfg.name_en, "appointments": cfg.appointments,
         "services": list(cfg.services), "state": counter.state.value, "staff": counter.staff,
         "pause_reason": counter.pause_reason,
+        "day": {"served": counter.served, "transferred": counter.transferred, "no_shows": counter.no_shows,
+                "overruns": counter.overruns, "service_seconds": round(counter.service_seconds, 1)},
         "current": current_ticket(engine, current) if current else None,
         "queue": listed, "queue_total": len(queue),
         "parked": [staff_ticket(engine, t) for t in parked],

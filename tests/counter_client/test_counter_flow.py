@@ -175,3 +175,19 @@ def test_reconnect_keeps_the_current_customer_and_the_timer(sessions: Sessions, 
     assert again.model.current["number"] == number
     assert again.model.timer().elapsed >= 180
     assert again.model.timer().phase == "running"
+
+
+def test_my_day_survives_a_client_restart(sessions: Sessions, kiosk: Any) -> None:
+    """The day's figures come from the server, so a restarted client shows the same served count."""
+    session, window, number = _serving(sessions, kiosk)
+    desk = session.model
+    sessions.runner.advance(minutes=4)
+    window.trigger("F5")
+    window.dialog.choose("outcome", "completed")
+    sessions.act(session, window.dialog.accept, lambda: desk.current is None and desk.day.served == 1)
+    assert desk.day.average_seconds == 240 and desk.day.overruns == 0
+    session.client.stop()
+    again = sessions.login("alice", counter=3)
+    assert again.model.day.served == 1 and again.model.day.average_seconds == 240
+    again_window = sessions.window(again)
+    assert again_window.day_labels["day_served"][1].text() == "1"

@@ -302,3 +302,26 @@ def test_estimates_use_open_counters_and_recent_service_times(run: Driver, clock
     run(PauseCounter(3, "break"))
     run(PauseCounter(8, "break"))
     assert run.engine.estimate("inquiry").wait_minutes is None
+
+
+def test_each_counter_keeps_its_day_figures_from_its_events(run: Driver, clock: Clock) -> None:
+    for _ in range(3):
+        run(IssueTicket("inquiry"))
+    run(OpenCounter(3, "ali"))
+    run(CallNext(3))
+    run(StartService(3))
+    clock.tick(minutes=8)
+    run(Finish(3, "completed", "complex_case"))   # over the cap
+    run(CallNext(3))
+    run(StartService(3))
+    clock.tick(minutes=2)
+    run(Transfer(3, to_service="supervisor"))
+    run(CallNext(3))
+    run(Recall(3))
+    run(NoShow(3))
+    counter = run.engine.counters[3]
+    assert (counter.served, counter.transferred, counter.no_shows, counter.overruns) == (1, 1, 1, 1)
+    assert counter.service_seconds == 8 * 60 + 2 * 60
+    rebuilt = HallEngine(run.engine.config, SECRET)
+    rebuilt.replay(run.log)
+    assert rebuilt.counters[3] == counter
