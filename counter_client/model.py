@@ -404,6 +404,8 @@ def device_alert(device: Mapping[str, Any]) -> str | None:
     """What is wrong with a kiosk or board (a text key), or None when it is fine."""
     if not device.get("connected"):
         return "alert_disconnected"
+    if device.get("silent"):
+        return "alert_silent"
     health = device.get("health") or {}
     if any(v == "error" for v in health.values()):
         return "alert_error"

@@ -154,6 +154,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "sv_paused": ("استراحة: {reason}", "Paused: {reason}"),
     "sv_none": ("لا أحد", "Nobody"),
     "alert_disconnected": ("غير متصل", "disconnected"),
+    "alert_silent": ("لا يستجيب", "not responding"),
     "alert_error": ("عطل", "fault"),
     "alert_warning": ("تحذير", "warning"),
     "sv_waited": ("ينتظر منذ {wait}", "waiting {wait}"),

@@ -1127,7 +1127,7 @@ class SupervisorWindow(StaffWindow):
                               for k, v in sorted(health.items()))
             state = text(alert, lang) if alert else text("device_ok", lang)
             detail = " — ".join(x for x in (parts, device.get("detail") or "") if x)
-            colour = "#c62828" if alert in ("alert_error", "alert_disconnected") else (
+            colour = "#c62828" if alert in ("alert_error", "alert_disconnected", "alert_silent") else (
                 "#9a6700" if alert else "#0a6b2c")
             name = device.get("name") or device["id"]
             lines.append(f"<span style='color:{colour}'><b>{'⚠ ' if alert else '● '}{name}</b>: {state}</span>"

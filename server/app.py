@@ -48,6 +48,8 @@ log = logging.getLogger("dawr.server")
 Clock = Callable[[], datetime]
 CLOSE_POLICY = 1008
 SESSION_CHECK_SECONDS = 30.0
+BOARD_SILENT_SECONDS = 90.0
+"""A connected board without a heartbeat for this long (three missed 30 s beats) is shown as not responding."""
 VERSION = "dawr-server/0.1"
 
 
@@ -239,6 +241,7 @@ class HallServer:
             self._database_back()
             self._broadcast(stored)
             self._flush()
+            self._check_silent_boards()
         if time.monotonic() - self._last_session_check >= SESSION_CHECK_SECONDS:
             self._last_session_check = time.monotonic()
             await self.check_sessions()
@@ -551,6 +554,10 @@ class HallServer:
         device = self.devices[device_id]
         device.update(changes)
         device["last_seen"] = self.clock().isoformat()
+        self._push_device(device_id)
+
+    def _push_device(self, device_id: str) -> None:
+        device = self.devices[device_id]
         for conn in self.connections:
             if conn.role == "supervisor" and conn.last_seq >= 0:
                 conn.push(p.DeviceStatus(seq=conn.last_seq, prev_seq=conn.last_seq, device=dict(device)))
@@ -675,8 +682,23 @@ class HallServer:
     async def _heartbeat(self, conn: Connection, args: tuple[p.Heartbeat, None]) -> dict[str, Any]:
         assert conn.principal is not None
         if conn.principal.name in self.devices:
-            self.devices[conn.principal.name]["last_seen"] = self.clock().isoformat()
+            if self.devices[conn.principal.name].get("silent"):
+                self._device_changed(conn.principal.name, silent=False)
+            else:
+                self.devices[conn.principal.name]["last_seen"] = self.clock().isoformat()
         return {"now": self.clock().isoformat()}
+
+    def _check_silent_boards(self) -> None:
+        """A board still connected but without a heartbeat for ``BOARD_SILENT_SECONDS`` (a frozen app, a
+        dead screen process) is marked ``silent`` for the supervisors; its next heartbeat clears it."""
+        now = self.clock()
+        for device_id, device in self.devices.items():
+            if device["role"] != "board" or not device.get("connected") or device.get("silent"):
+                continue
+            seen = device.get("last_seen")
+            if seen and (now - datetime.fromisoformat(seen)).total_seconds() > BOARD_SILENT_SECONDS:
+                device["silent"] = True
+                self._push_device(device_id)
 
     @handles("device_health")
     async def _device_health(self, conn: Connection, args: tuple[p.DeviceHealth, None]) -> dict[str, Any]:

@@ -60,3 +60,12 @@ def test_server_clock_uses_monotonic_time_since_the_last_server_time() -> None:
     assert clock.now() == START + timedelta(seconds=90)
     clock.observe(START + timedelta(minutes=10), forward_only=True)
     assert clock.now() == START + timedelta(minutes=10)
+
+
+def test_device_alerts_name_a_board_that_stopped_responding() -> None:
+    from counter_client.model import device_alert
+
+    assert device_alert({"connected": False}) == "alert_disconnected"
+    assert device_alert({"connected": True, "silent": True, "health": {"display": "ok"}}) == "alert_silent"
+    assert device_alert({"connected": True, "silent": False, "health": {"display": "ok"}}) is None
+    assert device_alert({"connected": True, "health": {"printer": "error"}}) == "alert_error"

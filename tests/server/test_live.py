@@ -293,3 +293,21 @@ def test_a_counter_reinstates_only_the_no_shows_it_marked(hall, connect):
     assert refused["type"] == "error" and refused["code"] == "forbidden_counter"
     assert hall.journal_seq() == seq
     assert alice.request("reinstate", ticket=number)["type"] == "result"
+
+
+def test_a_connected_board_that_stops_beating_is_shown_as_not_responding(hall, connect, runner):
+    sara = connect()
+    sara.login("sara", hall.passwords["sara"], 8)
+    board = connect()
+    board.login_device(hall.device_tokens["board-1"])
+    assert board.request("heartbeat")["type"] == "result"
+    runner.advance(seconds=80)   # under three missed beats: nothing yet
+    assert not hall.server.devices["board-1"].get("silent")
+    runner.advance(seconds=20)   # 100 s without a heartbeat, still connected: a frozen board
+    status = sara.next_push(lambda m: m["type"] == "device_status" and m["device"]["id"] == "board-1"
+                            and m["device"].get("silent"))
+    assert status["device"]["connected"] is True
+    assert board.request("heartbeat")["type"] == "result"  # it comes back
+    back = sara.next_push(lambda m: m["type"] == "device_status" and m["device"]["id"] == "board-1"
+                          and m["device"].get("silent") is False)
+    assert back["device"]["connected"] is True
