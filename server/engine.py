@@ -232,6 +232,8 @@ class Ticket:
     no_show_by: int | None = None
     parked_by: int | None = None
     transfers: int = 0
+    transferred_by: int | None = None
+    transferred_from_service: str | None = None
     finished_at: datetime | None = None
     outcome: str | None = None
     overrun_reason: str | None = None
@@ -923,6 +925,7 @@ class HallEngine:
         self._leave_counter(ticket, e.at)
         ticket.state, ticket.service_id, ticket.target_counter = TicketState.TRANSFERRED, e.to_service, e.to_counter
         ticket.transfers += 1
+        ticket.transferred_by, ticket.transferred_from_service = e.counter, e.from_service
         ticket.served_seconds, ticket.warned, ticket.overrun, ticket.started_at = 0.0, False, False, None
         target_service = self.config.service(e.to_service)
         ticket.priority = ticket.priority and target_service is not None and target_service.priority

@@ -87,6 +87,7 @@ def staff_ticket(engine: HallEngine, ticket: Ticket) -> dict[str, Any]:
         "arrival_at": iso(ticket.arrival_at), "slot": iso(ticket.slot), "appointment_ref": ticket.appointment_ref,
         "late_appointment": ticket.late_appointment, "transfers": ticket.transfers,
         "target_counter": ticket.target_counter, "counter": ticket.counter, "parked_by": ticket.parked_by,
+        "from_counter": ticket.transferred_by, "from_service": ticket.transferred_from_service,
     }
 
 

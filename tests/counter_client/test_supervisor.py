@@ -40,6 +40,10 @@ def test_transfer_to_the_supervisor_appears_in_the_supervisor_view(sessions: Ses
     qtbot.waitUntil(lambda: [r.split(" — ")[0] for r in board.referred_numbers()] == [f"{number} from Counter 3"],
                     timeout=5000)
     assert clerk.model.day.transferred == 1
+    # a supervisor who logs in later (a snapshot, not the live event) also sees who sent it
+    late = sessions.login("sara")
+    late_view = sessions.window(late)
+    assert [r.split(" — ")[0] for r in late_view.referred_numbers()] == [f"{number} from Counter 3"]
 
     # the supervisor's desk (counter 8) opens; the supervisor calls the referred customer to it
     bob = sessions.login("bob", counter=8)
