@@ -728,6 +728,8 @@ class CounterWindow(StaffWindow):
         if current.get("appointment_ref"):
             line = text("appointment_line", lang, ref=current["appointment_ref"],
                         slot=_time_text(current.get("slot"), tz))
+            if current.get("citizen_name"):
+                line = f"{current['citizen_name']} · {line}"
             if current.get("late_appointment"):
                 line += text("appointment_late", lang)
             values["field_appointment"][1].setText(line)

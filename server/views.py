@@ -105,6 +105,10 @@ def current_ticket(engine: HallEngine, ticket: Ticket) -> dict[str, Any]:
         "call": {"rule": ticket.call_rule, "detail": ticket.call_detail,
                  "scores": [[s, v] for s, v in ticket.call_scores]},
     })
+    booking = engine.bookings.get(ticket.appointment_ref) if ticket.appointment_ref else None
+    # the citizen's name goes only to the staff serving them (the ticket at their counter), never to
+    # queue lists, boards or kiosks
+    row["citizen_name"] = booking.name if booking is not None else None
     return row
 
 

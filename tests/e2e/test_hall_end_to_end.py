@@ -123,6 +123,10 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
         act(qtbot, appt, lambda: appt_window.trigger("F1"), lambda: appt.model.current is not None)
         assert appt.model.current["number"] == appointment
         assert appt.model.current["call"]["rule"] == "appointment_due"
+        # the clerk serving the appointment sees who booked it; the hall board never does
+        assert appt.model.current["citizen_name"] == due.name
+        assert due.name in appt_window.detail_labels["field_appointment"][1].text()
+        assert not any(due.name in (c.service_ar + c.service_en + c.number) for c in board_state.now_calling())
         act(qtbot, appt, lambda: appt_window.trigger("F3"), lambda: appt.model.current["state"] == "serving")
         appt_window.trigger("F6")
         appt_window.dialog.choose("to", ("service", "supervisor"))
