@@ -87,7 +87,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "kind_appointment": ("موعد مسبق", "Appointment"),
     "kind_priority": ("أولوية", "Priority"),
     "kind_transferred": ("محوّل ({count})", "Transferred ({count})"),
-    "appointment_line": ("الحجز {ref} — الساعة {slot}", "Booking {ref} — slot {slot}"),
+    "appointment_line": ("الحجز \u2068{ref}\u2069 — الساعة \u2068{slot}\u2069", "Booking {ref} — slot {slot}"),
     "appointment_late": (" (حضر متأخرًا)", " (arrived late)"),
     "appointment_name_missing": ("الاسم غير متاح من الخادم", "name not provided by the server"),
     "rule_transferred_to_counter": ("حُوّل إلى هذا الشباك", "Transferred to this counter"),

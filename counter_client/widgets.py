@@ -417,6 +417,34 @@ class StaffWindow(QMainWindow):
         self.setStyleSheet(STYLE)
         self.resize(width, height)
 
+    def _frame(self, spacing: int | None) -> tuple[QVBoxLayout, QHBoxLayout]:
+        """The window's frame: the heading, who is logged in and the language button on top, the
+        offline banner under them; returns the outer layout and the empty body row to fill."""
+        root = QWidget()
+        self.setCentralWidget(root)
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(14, 10, 14, 8)
+        if spacing is not None:
+            outer.setSpacing(spacing)
+        top = QHBoxLayout()
+        self.heading = _bold(QLabel(), 24)
+        self.who = QLabel()
+        self.language_button = QPushButton()
+        self.language_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.language_button.clicked.connect(self.toggle_language)
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.who)
+        top.addWidget(self.language_button)
+        outer.addLayout(top)
+        self.banner = QLabel()
+        self.banner.setObjectName("offline")
+        self.banner.setWordWrap(True)
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        outer.addLayout(body, 1)
+        return outer, body
+
     def _open(self, on_ok: Callable[[dict[str, Any]], object]) -> None:
         dialog = self.dialog
         assert dialog is not None
@@ -458,32 +486,8 @@ class CounterWindow(StaffWindow):
     def __init__(self, desk: Desk, commands: Commands, lang: Language = "ar") -> None:
         super().__init__(commands, lang, 1280, 800)
         self.desk = desk
-
-        root = QWidget()
-        self.setCentralWidget(root)
-        outer = QVBoxLayout(root)
-        outer.setContentsMargins(14, 10, 14, 8)
-        outer.setSpacing(10)
-
-        top = QHBoxLayout()
-        self.heading = _bold(QLabel(), 24)
-        self.who = QLabel()
-        self.language_button = QPushButton()
-        self.language_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.language_button.clicked.connect(self.toggle_language)
-        top.addWidget(self.heading)
-        top.addStretch(1)
-        top.addWidget(self.who)
-        top.addWidget(self.language_button)
-        outer.addLayout(top)
-        self.banner = QLabel()
-        self.banner.setObjectName("offline")
-        self.banner.setWordWrap(True)
-        outer.addWidget(self.banner)
-
-        body = QHBoxLayout()
+        outer, body = self._frame(spacing=10)
         body.setSpacing(12)
-        outer.addLayout(body, 1)
 
         # current customer + timer + actions
         main = QVBoxLayout()
@@ -728,8 +732,10 @@ class CounterWindow(StaffWindow):
         if current.get("appointment_ref"):
             line = text("appointment_line", lang, ref=current["appointment_ref"],
                         slot=_time_text(current.get("slot"), tz))
-            if current.get("citizen_name"):
-                line = f"{current['citizen_name']} · {line}"
+            if current.get("citizen_name"):  # isolated, so a Latin name cannot reorder an Arabic line
+                line = f"\u2068{current['citizen_name']}\u2069 · {line}"
+            if lang == "ar":
+                line = "\u200f" + line  # the line reads right to left whatever script the name is in
             if current.get("late_appointment"):
                 line += text("appointment_late", lang)
             values["field_appointment"][1].setText(line)
@@ -852,28 +858,7 @@ class SupervisorWindow(StaffWindow):
         super().__init__(commands, lang, 1440, 860)
         self.hall = hall
         self.selected: int | None = None
-        root = QWidget()
-        self.setCentralWidget(root)
-        outer = QVBoxLayout(root)
-        outer.setContentsMargins(14, 10, 14, 8)
-        top = QHBoxLayout()
-        self.heading = _bold(QLabel(), 24)
-        self.who = QLabel()
-        self.language_button = QPushButton()
-        self.language_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.language_button.clicked.connect(self.toggle_language)
-        top.addWidget(self.heading)
-        top.addStretch(1)
-        top.addWidget(self.who)
-        top.addWidget(self.language_button)
-        outer.addLayout(top)
-        self.banner = QLabel()
-        self.banner.setObjectName("offline")
-        self.banner.setWordWrap(True)
-        outer.addWidget(self.banner)
-
-        body = QHBoxLayout()
-        outer.addLayout(body, 1)
+        outer, body = self._frame(spacing=None)
         left = QVBoxLayout()
         body.addLayout(left, 3)
         self.counters_title = QLabel()
