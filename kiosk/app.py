@@ -103,7 +103,7 @@ def build_kiosk(settings: KioskSettings, *, client: HallClient | None = None,
     state = KioskState(settings)
     state.hours_fallback = branch_hours(settings)
     if client is None:
-        client = HallClient([settings.server], DeviceLogin(settings.token), backoff_max=5.0, ping_seconds=10.0)
+        client = HallClient([settings.server], DeviceLogin(settings.token), ping_seconds=10.0)
     controller = KioskController(settings, state, client, printer, None)
     window = KioskWindow(controller)
     if scanner is None:

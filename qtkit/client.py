@@ -10,7 +10,9 @@
 What it does for the app: connects (trying the URLs in turn), logs in (a staff login is continued with
 its session token after a reconnect, so the password is not kept), delivers the snapshot and then pushes
 in order, notices a gap in ``prev_seq`` and asks for a fresh snapshot itself (pushes before that
-snapshot are dropped), reconnects with exponential backoff, pings every ``ping_seconds``. Requests sent
+snapshot are dropped), reconnects with exponential backoff (0.5 s doubling, at most every ``backoff_max``
+= 2 s: on the hall LAN a retry costs nothing and a device is back within seconds of its server), pings
+every ``ping_seconds``. Requests sent
 while disconnected are queued; ones marked ``retry=True`` (the kiosk's idempotent ``issue_ticket``) are
 re-sent after a reconnect, the others fail with code ``disconnected``. A request left unanswered for
 ``request_timeout`` seconds (the ping included) means a dead link: the client drops it and reconnects.
@@ -120,7 +122,7 @@ class HallClient(QObject):
     resyncing = Signal()
 
     def __init__(self, urls: Sequence[str], credentials: Credentials, parent: QObject | None = None, *,
-                 backoff_start: float = 0.5, backoff_max: float = 15.0, ping_seconds: float = 30.0,
+                 backoff_start: float = 0.5, backoff_max: float = 2.0, ping_seconds: float = 30.0,
                  request_timeout: float = 20.0) -> None:
         super().__init__(parent)
         if not urls:

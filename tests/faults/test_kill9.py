@@ -58,7 +58,13 @@ def test_kill9_mid_load_loses_nothing_acknowledged(qtbot, tmp_path, database_url
             return (all(w.resynced_at and w.resynced_at[-1] > back for w in workers)
                     and bool(board_snapshots) and board_snapshots[-1] > back)
 
-        qtbot.waitUntil(everyone_resynced, timeout=int(RESYNC_BOUND * 1000) + 2000)
+        try:
+            qtbot.waitUntil(everyone_resynced, timeout=int(RESYNC_BOUND * 1000) + 2000)
+        except Exception:
+            late = [w.name for w in workers if not (w.resynced_at and w.resynced_at[-1] > back)]
+            if not (board_snapshots and board_snapshots[-1] > back):
+                late.append(f"board (qtkit, state {board.state})")
+            raise AssertionError(f"not resynced {RESYNC_BOUND + 2:g} s after the restart: {late}") from None
         delays = {w.name: w.resynced_at[-1] - back for w in workers}
         delays["board (qtkit)"] = board_snapshots[-1] - back
         assert max(delays.values()) < RESYNC_BOUND, delays
