@@ -49,20 +49,24 @@ def test_kill9_mid_load_loses_nothing_acknowledged(qtbot, tmp_path, database_url
                         timeout=15_000)
         qtbot.wait(300)
         server.kill()                                   # kill -9 while requests are in flight
+        killed = time.monotonic()
         told_at_kill = sum(len(k.told) for k in kiosks)
         qtbot.wait(400)                                 # clients see refused connections meanwhile
         server.start()
         back = server.wait_listening()
 
+        # a resync after the kill counts (a client retrying every 50 ms can be back before the test's own
+        # poll notices the new server listening, i.e. before ``back``)
         def everyone_resynced() -> bool:
-            return (all(w.resynced_at and w.resynced_at[-1] > back for w in workers)
-                    and bool(board_snapshots) and board_snapshots[-1] > back)
+            return (all(w.resynced_at and w.resynced_at[-1] > killed for w in workers)
+                    and bool(board_snapshots) and board_snapshots[-1] > killed)
 
         try:
             qtbot.waitUntil(everyone_resynced, timeout=int(RESYNC_BOUND * 1000) + 2000)
         except Exception:
-            late = [w.name for w in workers if not (w.resynced_at and w.resynced_at[-1] > back)]
-            if not (board_snapshots and board_snapshots[-1] > back):
+            late = [f"{w.name} (failure: {w.failure!r})" for w in workers
+                    if not (w.resynced_at and w.resynced_at[-1] > killed)]
+            if not (board_snapshots and board_snapshots[-1] > killed):
                 late.append(f"board (qtkit, state {board.state})")
             raise AssertionError(f"not resynced {RESYNC_BOUND + 2:g} s after the restart: {late}") from None
         delays = {w.name: w.resynced_at[-1] - back for w in workers}
