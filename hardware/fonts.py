@@ -17,7 +17,6 @@ from functools import lru_cache
 
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 
-
 log = logging.getLogger(__name__)
 
 ARABIC_FAMILIES = ("Noto Sans Arabic", "Noto Naskh Arabic", "Noto Kufi Arabic", "DejaVu Sans")

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 
-
 log = logging.getLogger(__name__)
 
 

@@ -8,8 +8,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
 
 from .config import BranchConfig, default_config_path, load_branch_config
 from .errors import ConfigError, DomainError, JournalError

@@ -15,9 +15,10 @@ inside the engine (an earlier ``now`` is treated as the latest time already seen
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterable, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 from sortedcontainers import SortedList
 
@@ -210,7 +211,7 @@ class Ticket:
     token: str
     seq: int
     state: TicketState = TicketState.WAITING
-    arrival_at: datetime = field(default=datetime.min.replace(tzinfo=timezone.utc))
+    arrival_at: datetime = field(default=datetime.min.replace(tzinfo=UTC))
     idempotency_key: str | None = None
     appointment_ref: str | None = None
     slot: datetime | None = None
@@ -466,7 +467,7 @@ class HallEngine:
     def _effective(self, now: datetime) -> datetime:
         if now.tzinfo is None:
             raise DomainError("naive_time", "Times given to the engine must carry a time zone.")
-        now = now.astimezone(timezone.utc)
+        now = now.astimezone(UTC)
         return self.latest if self.latest is not None and now < self.latest else now
 
     def _apply(self, event: Event) -> Event:
@@ -553,7 +554,7 @@ class HallEngine:
         return f"{self.day:%Y%m%d}-{number}", number
 
     # ----------------------------------------------------------------------------------- commands
-    def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:  # noqa: N802
+    def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
         if cmd.idempotency_key and cmd.idempotency_key in self._idempotency:
             return Result([], self._idempotency[cmd.idempotency_key])
         service = self.config.service(cmd.service_id)
@@ -571,7 +572,7 @@ class HallEngine:
                              cmd.idempotency_key, None, None, False)
         return Result([self._apply(event)], ticket_id)
 
-    def _do_CheckIn(self, cmd: CheckIn, now: datetime) -> Result:  # noqa: N802
+    def _do_CheckIn(self, cmd: CheckIn, now: datetime) -> Result:
         if cmd.idempotency_key and cmd.idempotency_key in self._idempotency:
             return Result([], self._idempotency[cmd.idempotency_key])
         given = [x for x in (cmd.qr_payload, cmd.reference, cmd.national_id) if x]
@@ -643,7 +644,7 @@ class HallEngine:
         pool = open_today or today or here
         return min(pool, key=lambda b: abs((b.slot - now).total_seconds()))
 
-    def _do_CallNext(self, cmd: CallNext, now: datetime) -> Result:  # noqa: N802
+    def _do_CallNext(self, cmd: CallNext, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         choice = choose_next(self, self._counter_cfg(cmd.counter), now)
         if choice is None:
@@ -652,7 +653,7 @@ class HallEngine:
                              choice.scores)
         return Result([self._apply(event)], choice.ticket_id)
 
-    def _do_CallTicket(self, cmd: CallTicket, now: datetime) -> Result:  # noqa: N802
+    def _do_CallTicket(self, cmd: CallTicket, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "call")
@@ -660,16 +661,16 @@ class HallEngine:
                              f"ticket {ticket.number} called by hand", ())
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Recall(self, cmd: Recall, now: datetime) -> Result:  # noqa: N802
+    def _do_Recall(self, cmd: Recall, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "recall")
         return Result([self._apply(TicketRecalled(now, ticket.id, cmd.counter, ticket.recalls + 1))], ticket.id)
 
-    def _do_StartService(self, cmd: StartService, now: datetime) -> Result:  # noqa: N802
+    def _do_StartService(self, cmd: StartService, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "start")
         staff = self.counters[cmd.counter].staff
         return Result([self._apply(ServiceStarted(now, ticket.id, cmd.counter, staff))], ticket.id)
 
-    def _do_NoShow(self, cmd: NoShow, now: datetime) -> Result:  # noqa: N802
+    def _do_NoShow(self, cmd: NoShow, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "no_show")
         needed = self.config.calling.recalls_before_no_show
         if ticket.recalls < needed:
@@ -677,7 +678,7 @@ class HallEngine:
                               recalls=ticket.recalls, needed=needed)
         return Result([self._apply(TicketNoShow(now, ticket.id, cmd.counter))], ticket.id)
 
-    def _do_Reinstate(self, cmd: Reinstate, now: datetime) -> Result:  # noqa: N802
+    def _do_Reinstate(self, cmd: Reinstate, now: datetime) -> Result:
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "reinstate")
         assert ticket.no_show_at is not None
@@ -688,17 +689,17 @@ class HallEngine:
                               f"{self.config.calling.reinstate_minutes:g} minutes since its no-show).")
         return Result([self._apply(TicketReinstated(now, ticket.id))], ticket.id)
 
-    def _do_Park(self, cmd: Park, now: datetime) -> Result:  # noqa: N802
+    def _do_Park(self, cmd: Park, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "park")
         return Result([self._apply(TicketParked(now, ticket.id, cmd.counter))], ticket.id)
 
-    def _do_ResumeParked(self, cmd: ResumeParked, now: datetime) -> Result:  # noqa: N802
+    def _do_ResumeParked(self, cmd: ResumeParked, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "resume")
         return Result([self._apply(TicketResumed(now, ticket.id, cmd.counter, counter.staff))], ticket.id)
 
-    def _do_Transfer(self, cmd: Transfer, now: datetime) -> Result:  # noqa: N802
+    def _do_Transfer(self, cmd: Transfer, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "transfer")
         if cmd.to_service is None and cmd.to_counter is None:
             raise DomainError("transfer_needs_target", "Choose a service or a counter to transfer to.")
@@ -720,7 +721,7 @@ class HallEngine:
                                   to_service, cmd.to_counter, position, ticket.service_seconds(now))
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Finish(self, cmd: Finish, now: datetime) -> Result:  # noqa: N802
+    def _do_Finish(self, cmd: Finish, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "finish")
         if cmd.outcome not in self.config.labels("finish_outcomes"):
             raise DomainError("unknown_outcome", f"Unknown outcome {cmd.outcome!r}.",
@@ -741,7 +742,7 @@ class HallEngine:
                                reason if over else None, seconds, over)
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Cancel(self, cmd: Cancel, now: datetime) -> Result:  # noqa: N802
+    def _do_Cancel(self, cmd: Cancel, now: datetime) -> Result:
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "cancel")
         return Result([self._apply(TicketCancelled(now, ticket.id, cmd.reason[:40] or "cancelled"))], ticket.id)
@@ -758,26 +759,26 @@ class HallEngine:
                               counter=number, ticket=counter.current)
         return counter
 
-    def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:  # noqa: N802
+    def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
         self._counter_command(cmd.counter, "open")
         return Result([self._apply(CounterOpened(now, cmd.counter, cmd.staff))])
 
-    def _do_PauseCounter(self, cmd: PauseCounter, now: datetime) -> Result:  # noqa: N802
+    def _do_PauseCounter(self, cmd: PauseCounter, now: datetime) -> Result:
         self._counter_command(cmd.counter, "pause")
         if cmd.reason not in self.config.labels("pause_reasons"):
             raise DomainError("unknown_pause_reason", f"Unknown pause reason {cmd.reason!r}.",
                               known=list(self.config.labels("pause_reasons")))
         return Result([self._apply(CounterPaused(now, cmd.counter, cmd.reason))])
 
-    def _do_ResumeCounter(self, cmd: ResumeCounter, now: datetime) -> Result:  # noqa: N802
+    def _do_ResumeCounter(self, cmd: ResumeCounter, now: datetime) -> Result:
         self._counter_command(cmd.counter, "resume")
         return Result([self._apply(CounterResumed(now, cmd.counter))])
 
-    def _do_CloseCounter(self, cmd: CloseCounter, now: datetime) -> Result:  # noqa: N802
+    def _do_CloseCounter(self, cmd: CloseCounter, now: datetime) -> Result:
         self._counter_command(cmd.counter, "close")
         return Result([self._apply(CounterClosed(now, cmd.counter))])
 
-    def _do_ImportAppointments(self, cmd: ImportAppointments, now: datetime) -> Result:  # noqa: N802
+    def _do_ImportAppointments(self, cmd: ImportAppointments, now: datetime) -> Result:
         own = self.config.branch.id
         seen: set[str] = set()
         for i, booking in enumerate(cmd.bookings):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,4 +227,4 @@ def _short(error: Exception) -> str:
 
 def utc_now() -> datetime:
     """The real clock, for the edges (the engine never reads it)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from .events import EVENT_TYPES, Booking, Event
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -60,7 +60,7 @@ def _typed(hint: Any, value: Any, where: str) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError(f"{where}: time without a time zone")
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     if hint is date:
         return date.fromisoformat(value)
     if hint is Booking:

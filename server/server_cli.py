@@ -65,8 +65,8 @@ def _cmd_server(args: argparse.Namespace) -> int:
     from .branch_secret import load_qr_secret
     from .cli import load_config_arg
     from .journal import Journal, utc_now
-    from .staff import StaffStore
     from .leadership import BranchLock
+    from .staff import StaffStore
     from .ws import JsonLogFormatter, run_branch, tls_context
 
     handler = logging.StreamHandler(sys.stderr)
