@@ -32,6 +32,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_server import Link  # one benchmark client for both load benchmarks
 
 BRANCHES = 5
 CUSTOMERS = 400
@@ -79,35 +82,6 @@ def add_clerks(db_url: str, passwords: dict[str, str]) -> None:
         journal.close()
 
 
-class Link:
-    def __init__(self, ws: Any, on_push: Any = None) -> None:
-        self.ws, self.on_push, self.next_id = ws, on_push, 0
-        self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        import websockets
-
-        try:
-            async for frame in self.ws:
-                message = json.loads(frame)
-                if message.get("type") in ("result", "error") and message.get("id") in self.waiting:
-                    self.waiting.pop(message["id"]).set_result(message)
-                elif self.on_push is not None:
-                    self.on_push(message)
-        except websockets.ConnectionClosed:
-            pass
-
-    async def request(self, kind: str, latencies: dict[str, list[float]] | None = None, **fields: Any) -> dict[str, Any]:
-        self.next_id += 1
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.waiting[self.next_id] = future
-        started = time.perf_counter()
-        await self.ws.send(json.dumps({"id": self.next_id, "type": kind, **fields}))
-        reply = await asyncio.wait_for(future, 60)
-        if latencies is not None:
-            latencies.setdefault(kind, []).append(time.perf_counter() - started)
-        return reply
 
 
 async def drive_branch(url: str, tokens: dict[str, str], passwords: dict[str, str], seconds: float,

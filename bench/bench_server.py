@@ -100,12 +100,19 @@ class Link:
         except websockets.ConnectionClosed:
             pass
 
-    async def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+    async def request(self, kind: str, latencies: dict[str, list[float]] | None = None,
+                      **fields: Any) -> dict[str, Any]:
+        """Send one request and wait for its reply (60 s at most); its round trip goes into
+        ``latencies[kind]`` when given."""
         self.next_id += 1
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.waiting[self.next_id] = future
+        started = time.perf_counter()
         await self.ws.send(json.dumps({"id": self.next_id, "type": kind, **fields}))
-        return await asyncio.wait_for(future, 30)
+        reply = await asyncio.wait_for(future, 60)
+        if latencies is not None:
+            latencies.setdefault(kind, []).append(time.perf_counter() - started)
+        return reply
 
 
 def pct(values: list[float], q: float) -> float:

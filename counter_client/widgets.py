@@ -391,6 +391,23 @@ class ActionPad(QWidget):
             button.setToolTip(reason)
 
 
+def service_wait_table() -> QTableWidget:
+    """The read-only "service / waiting / longest wait" table both screens show: the service name takes
+    the width and wraps, the two figures always show whole."""
+    table = QTableWidget(0, 3)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
 def table_cell(table: QTableWidget, row: int, column: int, value: str) -> QTableWidgetItem:
     """The item at ``row``, ``column`` of ``table`` (made if missing), showing ``value``; style it further."""
     item = table.item(row, column)
@@ -538,17 +555,7 @@ class CounterWindow(StaffWindow):
         body.addLayout(side, 2)
         self.queue_title = QLabel()
         queue_frame, queue = _panel(self.queue_title)
-        self.queue_table = QTableWidget(0, 3)
-        self.queue_table.verticalHeader().setVisible(False)
-        self.queue_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.queue_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.queue_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.queue_table.setWordWrap(True)
-        self.queue_table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        header = self.queue_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.queue_table = service_wait_table()
         queue.addWidget(self.queue_table)
         self.queue_total = _bold(QLabel(), 16)
         queue.addWidget(self.queue_total)
@@ -890,14 +897,7 @@ class SupervisorWindow(StaffWindow):
         body.addLayout(right, 2)
         self.queue_title = QLabel()
         queue_frame, queue = _panel(self.queue_title)
-        self.queue_table = QTableWidget(0, 3)
-        self.queue_table.verticalHeader().setVisible(False)
-        self.queue_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.queue_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        qh = self.queue_table.horizontalHeader()
-        qh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        qh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        qh.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.queue_table = service_wait_table()
         queue.addWidget(self.queue_table)
         right.addWidget(queue_frame, 3)
         self.referred_title = QLabel()

@@ -12,8 +12,10 @@ import getpass
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .errors import ConfigError
 
@@ -96,46 +98,40 @@ def _cmd_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_add_staff(args: argparse.Namespace) -> int:
+@contextmanager
+def _staff_store(db: str | None) -> Iterator[Any]:
+    """The staff store of ``db``, closed afterwards; a refused change (unknown user, ...) becomes a
+    ConfigError, i.e. one clear line and exit code 2."""
     from .staff import StaffError
 
-    password = _read_password(args)
-    journal, store = _store(args.db)
+    journal, store = _store(db)
     try:
-        store.add(args.username, password, args.role, args.name or "")
+        yield store
     except StaffError as error:
         raise ConfigError(str(error)) from None
     finally:
         journal.close()
+
+
+def _cmd_add_staff(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    with _staff_store(args.db) as store:
+        store.add(args.username, password, args.role, args.name or "")
     print(f"added {args.role} {args.username}")
     return 0
 
 
 def _cmd_set_password(args: argparse.Namespace) -> int:
-    from .staff import StaffError
-
     password = _read_password(args)
-    journal, store = _store(args.db)
-    try:
+    with _staff_store(args.db) as store:
         store.set_password(args.username, password)
-    except StaffError as error:
-        raise ConfigError(str(error)) from None
-    finally:
-        journal.close()
     print(f"password of {args.username} changed; their sessions are ended")
     return 0
 
 
 def _cmd_disable_staff(args: argparse.Namespace) -> int:
-    from .staff import StaffError
-
-    journal, store = _store(args.db)
-    try:
+    with _staff_store(args.db) as store:
         (store.enable if args.enable else store.disable)(args.username)
-    except StaffError as error:
-        raise ConfigError(str(error)) from None
-    finally:
-        journal.close()
     print(f"{args.username} {'enabled' if args.enable else 'disabled; their sessions are ended'}")
     return 0
 
