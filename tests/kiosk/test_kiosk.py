@@ -168,7 +168,8 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     rig.tap("done")
 
     # forged, and unreadable junk (refused before it reaches the server)
-    forged = hall.qr("BK-ON-TIME", hall.local(9, 10))[:-4] + "0000"
+    genuine = hall.qr("BK-ON-TIME", hall.local(9, 10))
+    forged = genuine[:-4] + ("1111" if genuine.endswith("0000") else "0000")  # always a different signature
     rig.scanner.feed(forged)
     wait_screen(qtbot, rig, Screen.UNREADABLE)
     assert rig.state.outcome.code == "appointment_forged"

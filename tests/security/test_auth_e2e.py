@@ -42,7 +42,9 @@ def test_wrong_credentials_are_refused(target):
     files = target.files
     with SyncClient(target.server.url) as client:
         assert client.request("login_device", token=mint_token())["code"] == "login_failed"
-        assert client.request("login_device", token=files.tokens["kiosk-1"][:-1] + "A")["code"] == "login_failed"
+        token = files.tokens["kiosk-1"]
+        altered = token[:-1] + ("B" if token.endswith("A") else "A")  # one character different, always
+        assert client.request("login_device", token=altered)["code"] == "login_failed"
         assert client.request("login", username="bob", password="not-the-password")["code"] == "login_failed"
         assert client.request("login", username="nobody", password=files.passwords["bob"])["code"] == "login_failed"
         assert client.request("resume_session", session_token=mint_token())["code"] == "session_expired"
