@@ -69,8 +69,8 @@ def branch_files(folder: Path, branch: str):  # type: ignore[no-untyped-def]
 
 
 def add_clerks(db_url: str, passwords: dict[str, str]) -> None:
-    from server.journal import Journal
-    from server.staff import StaffStore
+    from server.store.journal import Journal
+    from server.store.staff import StaffStore
 
     journal = Journal.open(db_url)
     try:

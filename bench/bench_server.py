@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import websockets
 
-from server.config import load_default_config
+from server.core.config import load_default_config
 
 COUNTERS, BOARDS, KIOSKS = 50, 20, 10
 START = datetime(2026, 11, 22, 4, 35, tzinfo=UTC)  # 07:35 in Bahrain, a Sunday

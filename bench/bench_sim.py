@@ -14,11 +14,11 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from server.config import parse_branch_config
-from server.engine import CallNext, Finish, HallEngine, IssueTicket, OpenCounter, StartService
-from server.errors import DomainError
-from server.simulator import POLICIES, load_scenario, simulate
-from server.simulator_cli import comparison_table
+from server.core.config import parse_branch_config
+from server.core.engine import CallNext, Finish, HallEngine, IssueTicket, OpenCounter, StartService
+from server.core.errors import DomainError
+from server.sim.simulator import POLICIES, load_scenario, simulate
+from server.sim.cli import comparison_table
 
 
 def bench_compare(days: int, seed: int) -> None:

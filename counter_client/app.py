@@ -139,7 +139,7 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _failed(self, code: str, message: str) -> None:
-        from server.protocol import arabic
+        from server.protocol.messages import arabic
 
         self.login_button.setEnabled(True)
         self.password.clear()

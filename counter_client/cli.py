@@ -1,6 +1,6 @@
 """``dawr counter --server ws://HOST:PORT [--counter N] [--lang ar|en]``: the counter client.
 
-``server/cli.py`` calls :func:`add_commands` with its subparsers. Arguments are checked here (not by
+``server/cli/main.py`` calls :func:`add_commands` with its subparsers. Arguments are checked here (not by
 argparse types) so a bad one gives exactly one line on stderr and exit code 2.
 """
 

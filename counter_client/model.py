@@ -3,7 +3,7 @@
 ``Desk`` is one counter as its clerk sees it: built from the server's ``snapshot`` and kept current by its
 pushes (``counter_view``, ``queue_status``, ``event``). It answers the questions the widgets ask:
 which actions are enabled and, if not, why (``availability``) — derived from the transition tables in
-``server/lifecycle.py``, never restated; where the cap timer stands (``timer``), driven by the server's
+``server/core/lifecycle.py``, never restated; where the cap timer stands (``timer``), driven by the server's
 times through ``ServerClock`` so a client restart does not reset it; the queue and "my day".
 
 ``Hall`` is the supervisor's view of every counter, the waiting lines, referred tickets and devices.
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from qtkit.server_clock import ServerClock, parse_time
-from server.lifecycle import (
+from server.core.lifecycle import (
     AT_COUNTER_STATES,
     COUNTER_TRANSITIONS,
     TICKET_TRANSITIONS,
@@ -51,7 +51,7 @@ REQUEST_TYPE: dict[str, str] = {
     "finish": "finish", "pause": "pause_counter", "resume_counter": "resume_counter", "open": "open_counter",
     "close": "close_counter",
 }
-"""Action -> protocol request type (``server/protocol.py``)."""
+"""Action -> protocol request type (``server/protocol/messages.py``)."""
 
 
 # ------------------------------------------------------------------------------------------- the timer
@@ -76,7 +76,7 @@ class TimerReading:
 
 def read_timer(current: Mapping[str, Any] | None, now: datetime) -> TimerReading:
     """Where the cap timer of the ticket at a counter stands at server time ``now``. Elapsed service time
-    is ``served_seconds`` + (now − ``segment_start``) while a segment runs (``server/views.py``); the
+    is ``served_seconds`` + (now − ``segment_start``) while a segment runs (``server/net/views.py``); the
     server's own ``warned``/``overrun`` flags win over the local arithmetic."""
     if not current:
         return TimerReading("none")

@@ -2,7 +2,7 @@
 
 A morning at the ministry hall is played through the real engine with the shipped default config (tickets
 for every service in the published proportions, eight counters open, calls, a recall, finished customers);
-the board state is fed the server's own board snapshot and events (``server.views``), then painted at
+the board state is fed the server's own board snapshot and events (``server.net.views``), then painted at
 1280×720, 1920×1080 and 3840×2160 in the Arabic and English layouts, the newest call caught mid-flash.
 Writes ``board-{ar,en}-{WIDTH}x{HEIGHT}.png``, a ``-25pct`` copy of each ("from across the hall", made
 with ``QImage.scaled``), and ``board-ar-1920x1080-offline.png`` (the reconnecting notice).
@@ -26,11 +26,11 @@ from PySide6.QtWidgets import QApplication
 from hardware.fonts import ticket_fonts
 from qtkit.i18n import Language
 from qtkit.server_clock import ServerClock
-from server import engine as cmds
-from server import views
-from server.config import BranchConfig, load_default_config
-from server.errors import DomainError
-from server.events import Event
+from server.core import engine as cmds
+from server.net import views
+from server.core.config import BranchConfig, load_default_config
+from server.core.errors import DomainError
+from server.core.events import Event
 
 from .model import ticker_messages
 from .state import BoardState

@@ -1,6 +1,6 @@
 """``dawr ticket …`` commands for installers: render a sample ticket, print it on a real printer.
 
-``server/cli.py`` calls :func:`add_ticket_commands` with its subparsers; each command sets ``func(args) -> int``
+``server/cli/main.py`` calls :func:`add_ticket_commands` with its subparsers; each command sets ``func(args) -> int``
 (0 = success, 1 = the printer failed, 2 = bad arguments, with a one-line message on stderr).
 """
 

@@ -59,7 +59,7 @@ class Kiosk:
 def branch_hours(settings: KioskSettings) -> dict[str, dict[str, str]]:
     """Opening hours per branch id for the closed screen (the server's snapshot does not carry them):
     from ``branch_config`` if set, else the shipped default hall."""
-    from server.config import default_config_path, load_branch_config
+    from server.core.config import default_config_path, load_branch_config
 
     path = settings.branch_config or default_config_path()
     try:

@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from qtkit.server_clock import ServerClock
-from server.config import load_default_config
+from server.core.config import load_default_config
 
 from .controller import KioskController
 from .settings import KioskSettings

@@ -25,12 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .app import HallServer
-from .auth import mint_token, token_digest
-from .config import BranchConfig, DeviceConfig, load_default_config
-from .journal import Journal
-from .staff import StaffStore
-from .ws import HallEndpoint, serve_hall
+from server.net.app import HallServer
+from server.net.auth import mint_token, token_digest
+from server.core.config import BranchConfig, DeviceConfig, load_default_config
+from server.store.journal import Journal
+from server.store.staff import StaffStore
+from server.net.ws import HallEndpoint, serve_hall
 
 T = TypeVar("T")
 DEFAULT_START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main
-from server.config import default_config_path, load_branch_config, load_default_config
-from server.errors import ConfigError
+from server.cli.main import main
+from server.core.config import default_config_path, load_branch_config, load_default_config
+from server.core.errors import ConfigError
 
 DEFAULT = default_config_path().read_text(encoding="utf-8")
 

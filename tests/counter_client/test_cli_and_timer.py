@@ -8,7 +8,7 @@ import pytest
 
 from counter_client.model import read_timer
 from qtkit.server_clock import ServerClock
-from server.cli import main
+from server.cli.main import main
 
 
 @pytest.mark.parametrize("argv, fragment", [

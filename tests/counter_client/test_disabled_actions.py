@@ -1,6 +1,6 @@
 """Which actions are enabled in which state, and the reason shown on the disabled ones.
 
-The rules come from ``server/lifecycle.py``'s tables (``counter_client.model.availability``); the first
+The rules come from ``server/core/lifecycle.py``'s tables (``counter_client.model.availability``); the first
 tests check them on plain state, the last against the real server through the window's buttons."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from counter_client.model import ACTIONS, TICKET_COMMAND, availability
-from server.lifecycle import AT_COUNTER_STATES, TICKET_TRANSITIONS
+from server.core.lifecycle import AT_COUNTER_STATES, TICKET_TRANSITIONS
 
 from .conftest import Sessions, issue
 

@@ -23,10 +23,10 @@ from display_board.view import BoardView
 from hardware.announcer import Announcer, CallAnnouncement, RecordingPlayer
 from hardware.fonts import ticket_fonts
 from qtkit.client import DeviceLogin, HallClient
-from server.app import HallServer
-from server.config import BranchConfig, load_default_config
-from server.journal import Journal
-from server.staff import StaffStore
+from server.net.app import HallServer
+from server.core.config import BranchConfig, load_default_config
+from server.store.journal import Journal
+from server.store.staff import StaffStore
 from server.testing import (
     DEFAULT_DEVICES,
     DEFAULT_STAFF,
@@ -36,7 +36,7 @@ from server.testing import (
     SyncClient,
     with_devices,
 )
-from server.ws import HallEndpoint, serve_hall
+from server.net.ws import HallEndpoint, serve_hall
 
 WAIT = 10_000
 """Milliseconds any single wait may take before the test fails."""

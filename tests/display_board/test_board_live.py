@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from display_board.state import Highlight
-from server import engine as cmds
-from server.hall import Hall
-from server.journal import Journal
+from server.core import engine as cmds
+from server.store.hall import Hall
+from server.store.journal import Journal
 from server.testing import TEST_QR_SECRET
 
 from .conftest import WAIT, Desk, Kiosk

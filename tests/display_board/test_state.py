@@ -238,9 +238,9 @@ def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
 def test_a_zoned_board_lists_its_counters_services_and_the_branch_notices() -> None:
     """Fed the real server's board snapshot: counter 8's zone serves supervisor, inquiry and feedback only;
     the branch's configured notices run in the ticker."""
-    from server import views
-    from server.config import load_default_config, parse_branch_config
-    from server.engine import HallEngine, IssueTicket
+    from server.net import views
+    from server.core.config import load_default_config, parse_branch_config
+    from server.core.engine import HallEngine, IssueTicket
 
     data = load_default_config().model_dump()
     data["branch"]["notices"] = [{"ar": "يرجى إحضار البطاقة الذكية", "en": "Please bring your smart card"}]

@@ -12,8 +12,8 @@ from display_board.screenshots import MORNING, _Clock, build_state
 from display_board.view import AMBER, BoardView
 from hardware.fonts import ticket_fonts
 from qtkit.client import DeviceLogin, HallClient
-from server.cli import main as dawr
-from server.config import load_default_config
+from server.cli.main import main as dawr
+from server.core.config import load_default_config
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.demo import DemoHall, Processes, prepare_hall, start_server
-from server.journal import utc_now
+from server.cli.demo import DemoHall, Processes, prepare_hall, start_server
+from server.store.journal import utc_now
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from kiosk.state import Screen
 from counter_client.app import build_window
 from counter_client.session import Session
 from qtkit.client import DeviceLogin, HallClient, StaffLogin
-from server.demo import DemoHall, Processes
-from server.report_cli import build_report
+from server.cli.demo import DemoHall, Processes
+from server.reports.cli import build_report
 
 WAIT_MS = 15_000
 

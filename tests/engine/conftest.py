@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from server.config import BranchConfig, load_default_config, parse_branch_config
-from server.engine import Command, HallEngine, Result
-from server.events import Event
+from server.core.config import BranchConfig, load_default_config, parse_branch_config
+from server.core.engine import Command, HallEngine, Result
+from server.core.events import Event
 
 SUNDAY_0900_BAHRAIN = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
 SECRET = b"test-branch-secret"

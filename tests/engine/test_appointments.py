@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from server.appointments import read_booking_qr, sign_booking_qr
-from server.engine import (
+from server.core.appointments import read_booking_qr, sign_booking_qr
+from server.core.engine import (
     CallNext,
     CheckIn,
     Finish,
@@ -17,8 +17,8 @@ from server.engine import (
     OpenCounter,
     StartService,
 )
-from server.errors import DomainError
-from server.events import Booking
+from server.core.errors import DomainError
+from server.core.events import Booking
 
 from .conftest import SECRET, SUNDAY_0900_BAHRAIN, Clock, Driver, config_with
 

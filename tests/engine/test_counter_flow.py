@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.engine import (
+from server.core.engine import (
     CallNext,
     CallTicket,
     Cancel,
@@ -23,8 +23,8 @@ from server.engine import (
     StartService,
     Transfer,
 )
-from server.errors import DomainError
-from server.events import CapOverrun, CapWarning, TicketFinished
+from server.core.errors import DomainError
+from server.core.events import CapOverrun, CapWarning, TicketFinished
 
 from .conftest import SECRET, Clock, Driver, config_with
 
@@ -166,7 +166,7 @@ def test_a_custom_cap_per_service(clock: Clock) -> None:
     data = config.model_dump()
     data["services"][2]["cap_minutes"] = 3
     data["services"][2]["warning_lead_minutes"] = 1
-    from server.config import parse_branch_config
+    from server.core.config import parse_branch_config
 
     run = Driver(HallEngine(parse_branch_config(data), SECRET), clock)
     run(IssueTicket("inquiry"))

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from server.engine import (
+from server.core.engine import (
     CallNext,
     CallTicket,
     Cancel,
@@ -31,9 +31,9 @@ from server.engine import (
     StartService,
     Transfer,
 )
-from server.errors import DomainError
-from server.events import AppointmentsImported, Booking, DayStarted, Event, TicketIssued
-from server.lifecycle import AT_COUNTER_STATES, WAITING_STATES
+from server.core.errors import DomainError
+from server.core.events import AppointmentsImported, Booking, DayStarted, Event, TicketIssued
+from server.core.lifecycle import AT_COUNTER_STATES, WAITING_STATES
 
 from .conftest import SECRET, config_with
 

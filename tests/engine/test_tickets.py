@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server.engine import CallNext, HallEngine, IssueTicket, OpenCounter
-from server.errors import DomainError
-from server.events import DayStarted
+from server.core.engine import CallNext, HallEngine, IssueTicket, OpenCounter
+from server.core.errors import DomainError
+from server.core.events import DayStarted
 
 from .conftest import SECRET, Clock, Driver, config_with
 
@@ -113,7 +113,7 @@ def test_numbers_run_out_after_999_with_a_clear_error(run: Driver) -> None:
 
 
 def _call_all(run: Driver, clock: Clock, counter: int, count: int) -> list[str]:
-    from server.engine import Finish, StartService
+    from server.core.engine import Finish, StartService
 
     numbers = []
     for _ in range(count):

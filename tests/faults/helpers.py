@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server.auth import mint_token, token_digest
-from server.config import default_config_path
+from server.net.auth import mint_token, token_digest
+from server.core.config import default_config_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -83,8 +83,8 @@ class BranchFiles:
 
     def add_staff(self, db_url: str) -> None:
         """Create the staff accounts in ``db_url`` (fast scrypt: these are tests)."""
-        from server.journal import Journal
-        from server.staff import StaffStore
+        from server.store.journal import Journal
+        from server.store.staff import StaffStore
 
         journal = Journal.open(db_url)
         try:
@@ -220,8 +220,8 @@ class PrivatePostgres:
 
 def journal_issued(db_url: str, branch_id: str = "hq") -> list[Any]:
     """Every TicketIssued event of the branch in the journal, in order."""
-    from server.events import TicketIssued
-    from server.journal import Journal
+    from server.core.events import TicketIssued
+    from server.store.journal import Journal
 
     journal = Journal.open(db_url)
     try:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from server.events import CapOverrun, CapWarning, DayStarted, TicketFinished, TicketIssued
-from server.journal import Journal
+from server.core.events import CapOverrun, CapWarning, DayStarted, TicketFinished, TicketIssued
+from server.store.journal import Journal
 from server.testing import ServerThread, SyncClient
 
 

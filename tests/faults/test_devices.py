@@ -13,7 +13,7 @@ import pytest
 from hardware.printing import PrinterStatus, RecordingPrinter
 from hardware.printout import TicketPrintout
 from hardware.scanner import AIM_PREFIX, ScannerState, SerialScanner
-from server.appointments import sign_booking_qr
+from server.core.appointments import sign_booking_qr
 from server.testing import ServerThread, SyncClient
 
 

@@ -15,8 +15,8 @@ import uuid
 from collections import Counter
 
 from qtkit import DeviceLogin, HallClient
-from server.events import TicketCalled
-from server.journal import Journal
+from server.core.events import TicketCalled
+from server.store.journal import Journal
 from tests.faults.helpers import BranchFiles, ServerProcess, journal_issued
 from tests.faults.workers import CounterWorker, KioskWorker
 

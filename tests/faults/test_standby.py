@@ -18,8 +18,8 @@ from collections import Counter
 from sqlalchemy import text
 
 from qtkit import DeviceLogin, HallClient
-from server.journal import make_engine
-from server.leadership import lock_key
+from server.store.journal import make_engine
+from server.store.leadership import lock_key
 from server.testing import SyncClient
 from tests.faults.helpers import BranchFiles, ServerProcess, journal_issued
 from tests.faults.workers import KioskWorker

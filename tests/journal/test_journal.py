@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, text
 
-from server.config import load_default_config, parse_branch_config
-from server.engine import (
+from server.core.config import load_default_config, parse_branch_config
+from server.core.engine import (
     CallNext,
     CheckIn,
     Finish,
@@ -19,11 +19,11 @@ from server.engine import (
     StartService,
     Transfer,
 )
-from server.errors import JournalError
-from server.events import Booking, TicketIssued
-from server.hall import Hall
-from server.journal import Journal
-from server.records import from_record, to_record
+from server.core.errors import JournalError
+from server.core.events import Booking, TicketIssued
+from server.store.hall import Hall
+from server.store.journal import Journal
+from server.store.records import from_record, to_record
 
 SECRET = b"journal-test-secret"
 NINE = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)

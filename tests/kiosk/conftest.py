@@ -18,13 +18,13 @@ from kiosk.app import Kiosk, build_kiosk
 from kiosk.settings import KioskSettings
 from kiosk.state import Screen
 from qtkit.client import DeviceLogin, HallClient
-from server.app import HallServer
-from server.appointments import sign_booking_qr
-from server.config import BranchConfig, load_default_config
-from server.journal import Journal
-from server.staff import StaffStore
+from server.net.app import HallServer
+from server.core.appointments import sign_booking_qr
+from server.core.config import BranchConfig, load_default_config
+from server.store.journal import Journal
+from server.store.staff import StaffStore
 from server.testing import DEFAULT_DEVICES, TEST_QR_SECRET, FakeClock, SyncClient, with_devices
-from server.ws import HallEndpoint, serve_hall
+from server.net.ws import HallEndpoint, serve_hall
 
 ADMIN_PASSWORD = "adam-test-password"
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from hardware.printing import PrinterStatus
 from kiosk.state import Screen
 from qtkit.client import PendingReply
-from server.config import load_default_config
+from server.core.config import load_default_config
 
 from .conftest import Hall, KioskRig
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.cli import main
-from server.config import load_default_config, parse_branch_config
-from server.engine import (
+from server.cli.main import main
+from server.core.config import load_default_config, parse_branch_config
+from server.core.engine import (
     CallNext,
     CloseCounter,
     Finish,
@@ -28,10 +28,10 @@ from server.engine import (
     StartService,
     Transfer,
 )
-from server.hall import Hall
-from server.journal import Journal
-from server.report_cli import build_report
-from server.report_render import csv_rows
+from server.store.hall import Hall
+from server.store.journal import Journal
+from server.reports.cli import build_report
+from server.reports.render import csv_rows
 
 BAHRAIN = ZoneInfo("Asia/Bahrain")
 

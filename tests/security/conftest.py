@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.journal import Journal
+from server.store.journal import Journal
 from tests.faults.helpers import BranchFiles, ServerProcess
 
 LIMITS = {"max_message_bytes": 131072, "login_timeout_seconds": 3.0, "max_login_failures": 100,

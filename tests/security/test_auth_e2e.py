@@ -4,8 +4,8 @@ ping; a revoked or forged session token and a wrong device token are refused; no
 
 from __future__ import annotations
 
-from server.auth import mint_token
-from server.protocol import ALLOWED_ROLES, EXAMPLE_REQUESTS, NO_LOGIN
+from server.net.auth import mint_token
+from server.protocol.messages import ALLOWED_ROLES, EXAMPLE_REQUESTS, NO_LOGIN
 from server.testing import SyncClient
 
 OPEN = {name for name, roles in ALLOWED_ROLES.items() if NO_LOGIN in roles}   # login kinds and ping

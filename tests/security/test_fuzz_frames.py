@@ -12,7 +12,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.protocol import EXAMPLE_REQUESTS, REQUESTS
+from server.protocol.messages import EXAMPLE_REQUESTS, REQUESTS
 from server.testing import SyncClient
 from tests.security.rawws import BINARY, CONTINUATION, PING, TEXT, RawSocket, frame, text
 

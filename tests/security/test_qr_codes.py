@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.appointments import sign_booking_qr
+from server.core.appointments import sign_booking_qr
 from server.testing import SyncClient
 from tests.faults.helpers import QR_SECRET
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-import server.appointments
-import server.auth
-import server.staff
+import server.core.appointments
+import server.net.auth
+import server.store.staff
 from server.testing import SyncClient
 from tests.faults.helpers import BranchFiles, ServerProcess
 
@@ -54,7 +54,7 @@ def test_secrets_are_compared_in_constant_time(monkeypatch, target):
         return real(a, b)
 
     monkeypatch.setattr(server.auth.hmac, "compare_digest", recording)
-    from server.config import load_branch_config
+    from server.core.config import load_branch_config
 
     config = load_branch_config(target.files.config)
     token = target.files.tokens["kiosk-1"]

@@ -16,14 +16,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.appointments import read_booking_qr
-from server.auth import hash_password, match_device, mint_token, token_digest, verify_password
-from server.branch_secret import load_qr_secret
-from server.cli import main
-from server.config import default_config_path, load_default_config, parse_branch_config
-from server.errors import ConfigError
-from server.journal import Journal
-from server.staff import StaffError, StaffStore
+from server.core.appointments import read_booking_qr
+from server.net.auth import hash_password, match_device, mint_token, token_digest, verify_password
+from server.store.branch_secret import load_qr_secret
+from server.cli.main import main
+from server.core.config import default_config_path, load_default_config, parse_branch_config
+from server.core.errors import ConfigError
+from server.store.journal import Journal
+from server.store.staff import StaffError, StaffStore
 from server.testing import with_devices
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_staff_store_sqlite(tmp_path):
 
 
 def test_staff_store_and_journal_postgresql(pg_url):
-    from server.events import DayStarted
+    from server.core.events import DayStarted
 
     journal = Journal.open(pg_url)
     try:

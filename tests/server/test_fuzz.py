@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.protocol import EXAMPLE_REQUESTS, REQUESTS
+from server.protocol.messages import EXAMPLE_REQUESTS, REQUESTS
 from server.testing import ServerThread, SyncClient
 
 SCALARS = st.one_of(

@@ -229,7 +229,7 @@ def test_login_timeout_closes_silent_connection():
 
 
 def test_admin_imports_and_kiosk_checks_in_by_qr(hall, connect):
-    from server.appointments import sign_booking_qr
+    from server.core.appointments import sign_booking_qr
 
     admin = connect()
     assert admin.login("adam", hall.passwords["adam"])["type"] == "result"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.protocol import ALLOWED_ROLES, EXAMPLE_REQUESTS, NO_LOGIN, REQUESTS, ROLES, parse_request
+from server.protocol.messages import ALLOWED_ROLES, EXAMPLE_REQUESTS, NO_LOGIN, REQUESTS, ROLES, parse_request
 from server.testing import SyncClient, TestHall
 
 DENIED = {"not_authenticated", "forbidden", "already_authenticated"}

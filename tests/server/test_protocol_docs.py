@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from server.protocol import ARABIC, EXAMPLE_REQUESTS, REQUESTS
+from server.protocol.messages import ARABIC, EXAMPLE_REQUESTS, REQUESTS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from server.config import BranchConfig, parse_branch_config
-from server.simulator import Scenario, parse_scenario
+from server.core.config import BranchConfig, parse_branch_config
+from server.sim.simulator import Scenario, parse_scenario
 
 ALL_DAYS = {d: "00:00-23:00" for d in ("sun", "mon", "tue", "wed", "thu", "fri", "sat")}
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from erlang import erlang_c_wait, mmc
 
-from server.simulator import simulate
+from server.sim.simulator import simulate
 
 SERVERS, ARRIVALS_PER_MIN, SERVICE_MIN = 2, 0.5, 2.0
 DAYS_PER_RUN = 130

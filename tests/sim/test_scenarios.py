@@ -10,10 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from server.cli import main
-from server.errors import ConfigError
-from server.events import TicketCalled
-from server.simulator import (
+from server.cli.main import main
+from server.core.errors import ConfigError
+from server.core.events import TicketCalled
+from server.sim.simulator import (
     POLICIES,
     load_scenario,
     policy_config,

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from server.journal import make_engine
-from server.leadership import BranchLock, lock_key
+from server.store.journal import make_engine
+from server.store.leadership import BranchLock, lock_key
 
 HOLDER = """
 import sys, time
-from server.journal import make_engine
-from server.leadership import BranchLock
+from server.store.journal import make_engine
+from server.store.leadership import BranchLock
 lock = BranchLock(make_engine(sys.argv[1]), "hq")
 assert lock.acquire()
 print("held", flush=True)

@@ -1,0 +1,1 @@
+"""The ``dawr`` command: its entry point and the server, admin and demo commands."""

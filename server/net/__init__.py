@@ -1,0 +1,1 @@
+"""The network edge: message handlers, websocket and HTTP serving, authentication, views, metrics."""

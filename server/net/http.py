@@ -1,0 +1,126 @@
+"""Plain HTTP on the websocket port: ``/healthz``, ``/metrics`` and the citizen's ticket page ``/t/<token>``.
+
+``respond(server, path)`` gives ``(status, content type, body bytes)`` for a GET, or None when the path is
+the websocket endpoint (``/`` or ``/ws``) and the handshake should go on. The ticket page is bilingual
+(Arabic right-to-left first, English second), refreshes itself every 15 seconds and shows only that one
+ticket; an unknown or malformed token gets the same "not found" page as any unknown path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.net.app import HallServer
+
+TOKEN = re.compile(r"^/t/([A-Za-z0-9_-]{16,64})/?$")
+WEBSOCKET_PATHS = ("/", "/ws")
+REFRESH_SECONDS = 15
+
+STATE_TEXT = {
+    "waiting": ("في الانتظار", "Waiting"),
+    "transferred": ("في الانتظار (محوّل)", "Waiting (transferred)"),
+    "called": ("حان دورك", "It is your turn"),
+    "serving": ("قيد الخدمة", "Being served"),
+    "parked": ("معلّق مؤقتًا", "On hold"),
+    "done": ("انتهت الخدمة", "Finished"),
+    "no_show": ("لم تحضر عند النداء", "Missed the call"),
+    "cancelled": ("أُلغيت التذكرة", "Ticket cancelled"),
+}
+
+STYLE = """
+body{font-family:"Noto Sans Arabic","Noto Sans",Tahoma,Arial,sans-serif;margin:0;background:#f4f6f8;color:#1b1f23}
+main{max-width:30rem;margin:0 auto;padding:1rem}
+section{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:.75rem 0;box-shadow:0 1px 3px #0002}
+h1{font-size:1.1rem;margin:.25rem 0 .75rem}
+.number{font-size:3.5rem;font-weight:700;letter-spacing:.1rem;text-align:center;margin:.25rem 0}
+.state{font-size:1.4rem;font-weight:600;text-align:center}
+.called{color:#0a7d32}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem;margin:.75rem 0 0}
+dt{color:#57606a}dd{margin:0;font-weight:600}
+footer{font-size:.8rem;color:#57606a;text-align:center;margin:1rem 0}
+"""
+
+
+def _minutes(value: Any, arabic: bool) -> str:
+    if value is None:
+        return "—"
+    minutes = max(0, round(float(value)))
+    return f"{minutes} دقيقة تقريبًا" if arabic else f"about {minutes} min"
+
+
+def _page(title: str, body: str, refresh: bool) -> bytes:
+    meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
+    return (
+        "<!doctype html>\n<html lang=\"ar\" dir=\"rtl\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<meta name=\"robots\" content=\"noindex\">{meta}<title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><main>{body}</main></body></html>\n"
+    ).encode()
+
+
+def ticket_html(data: dict[str, Any]) -> bytes:
+    """The status page of one ticket (``views.ticket_page`` data)."""
+    state_ar, state_en = STATE_TEXT.get(data["state"], (data["state"], data["state"]))
+    called = data["state"] in ("called", "serving") and data["counter"] is not None
+    waiting = data["state"] in ("waiting", "transferred")
+    css = "state called" if called else "state"
+
+    def block(lang: str) -> str:
+        arabic = lang == "ar"
+        rows = [("الخدمة" if arabic else "Service", data["service_ar" if arabic else "service_en"])]
+        if waiting:
+            rows.append(("عدد المنتظرين قبلك" if arabic else "People ahead of you", str(data["people_ahead"])))
+            rows.append(("الانتظار المتوقع" if arabic else "Estimated wait", _minutes(data["wait_minutes"], arabic)))
+        if called:
+            rows.append(("توجّه إلى" if arabic else "Go to", data["counter_ar" if arabic else "counter_en"]))
+        items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
+        state = state_ar if arabic else state_en
+        branch = data["branch_ar" if arabic else "branch_en"]
+        return (f'<section lang="{lang}" dir="{"rtl" if arabic else "ltr"}"><h1>{escape(branch)}</h1>'
+                f'<div class="number" dir="ltr">{escape(data["number"])}</div>'
+                f'<div class="{css}">{escape(state)}</div><dl>{items}</dl></section>')
+
+    footer = ('<footer>تُحدَّث الصفحة تلقائيًا كل 15 ثانية · '
+              '<span lang="en" dir="ltr">This page refreshes every 15 seconds</span></footer>')
+    final = data["state"] in ("done", "cancelled")
+    return _page(f"{data['number']} — دور", block("ar") + block("en") + footer, refresh=not final)
+
+
+def not_found_html() -> bytes:
+    """The page for an unknown ticket or path: says nothing about any ticket."""
+    body = ('<section lang="ar" dir="rtl"><h1>لم يتم العثور على التذكرة</h1>'
+            '<p>الرابط غير صحيح أو انتهت صلاحية التذكرة.</p></section>'
+            '<section lang="en" dir="ltr"><h1>Ticket not found</h1>'
+            '<p>The link is wrong or the ticket has expired.</p></section>')
+    return _page("غير موجود — Not found", body, refresh=False)
+
+
+async def respond(server: HallServer, path: str) -> tuple[int, str, bytes] | None:
+    """The HTTP answer for GET ``path`` (query string ignored), or None for the websocket endpoint."""
+    path = path.split("?", 1)[0]
+    if path in WEBSOCKET_PATHS:
+        return None
+    if path == "/healthz":
+        database = await server.database_ok()
+        body = {
+            "status": "ok" if database else "degraded", "database": database,
+            "uptime_seconds": round(time.monotonic() - server.started, 3),
+            "clients": server.clients_by_role(), "branch": server.config.branch.id,
+            "seq": server.hall.last_seq,
+        }
+        return (200 if database else 503), "application/json", json.dumps(body).encode("utf-8")
+    if path == "/metrics":
+        text = server.metrics.render(await server.waiting_by_service(), server.clients_by_role(),
+                                     server.hall.last_seq, time.monotonic() - server.started)
+        return 200, "text/plain; version=0.0.4; charset=utf-8", text.encode("utf-8")
+    match = TOKEN.match(path)
+    if match:
+        data = await server.ticket_page(match[1])
+        if data is not None:
+            return 200, "text/html; charset=utf-8", ticket_html(data)
+    return 404, "text/html; charset=utf-8", not_found_html()

@@ -1,0 +1,1 @@
+"""The websocket message vocabulary shared by the server and its clients."""

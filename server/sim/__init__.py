@@ -1,0 +1,1 @@
+"""The hall simulator on the real engine, its scenarios and ``dawr simulate``."""
