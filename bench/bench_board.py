@@ -65,7 +65,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--announce", action="store_true", help="announce every call (recording player)")
@@ -107,8 +109,11 @@ def main() -> int:
             with SyncClient(hall.url) as kiosk:
                 kiosk.login_device(hall.device_tokens["kiosk-1"])
                 for i in range(args.calls):
-                    reply = kiosk.request("issue_ticket", service_id=SERVICES[i % len(SERVICES)],
-                                          idempotency_key=f"bench-board-{i:06d}")
+                    reply = kiosk.request(
+                        "issue_ticket",
+                        service_id=SERVICES[i % len(SERVICES)],
+                        idempotency_key=f"bench-board-{i:06d}",
+                    )
                     assert reply["type"] == "result", reply
                     kiosk.pushes.clear()
             with SyncClient(hall.url) as desk:
@@ -129,7 +134,7 @@ def main() -> int:
                         replied_at[number] = replied
                         if not lock.wait_for(lambda n=number: n in shown_at, timeout=10):
                             raise TimeoutError(f"the board did not show {number} within 10 s")
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:
             failure.append(error)
         finally:
             done.finished.emit()
@@ -154,14 +159,20 @@ def main() -> int:
 
     latencies = [(shown_at[n] - sent_at[n]) * 1000 for n in sent_at if n in shown_at]
     print(f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Python {platform.python_version()}")
-    print(f"board {width}x{height}, announcer {'on (recording player)' if args.announce else 'off'}, "
-          f"{len(latencies)} calls")
-    print(f"call_next -> board painted: p50 {percentile(latencies, 0.5):.1f} ms, "
-          f"p99 {percentile(latencies, 0.99):.1f} ms, mean {statistics.fmean(latencies):.1f} ms, "
-          f"max {max(latencies):.1f} ms")
+    print(
+        f"board {width}x{height}, announcer {'on (recording player)' if args.announce else 'off'}, "
+        f"{len(latencies)} calls"
+    )
+    print(
+        f"call_next -> board painted: p50 {percentile(latencies, 0.5):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms, mean {statistics.fmean(latencies):.1f} ms, "
+        f"max {max(latencies):.1f} ms"
+    )
     replies = [(replied_at[n] - sent_at[n]) * 1000 for n in sent_at]
-    print(f"for comparison, call_next -> the counter has its reply: p50 {percentile(replies, 0.5):.1f} ms, "
-          f"p99 {percentile(replies, 0.99):.1f} ms")
+    print(
+        f"for comparison, call_next -> the counter has its reply: p50 {percentile(replies, 0.5):.1f} ms, "
+        f"p99 {percentile(replies, 0.99):.1f} ms"
+    )
     return 0
 
 

@@ -38,11 +38,21 @@ from bench_server import Link  # one benchmark client for both load benchmarks
 
 BRANCHES = 5
 CUSTOMERS = 400
-COUNTERS, BOARDS, KIOSKS = 10, 4, 2      # per branch
+COUNTERS, BOARDS, KIOSKS = 10, 4, 2  # per branch
 DAY_HOURS = 8.0
 CLERKS = {f"clerk{n}": f"clerk{n}-pw-{uuid.uuid4().hex[:10]}" for n in range(1, COUNTERS + 1)}
-SERVICES = ["mazaya", "housing", "inquiry", "inquiry", "inquiry", "data_update", "data_update", "feedback",
-            "studies", "legal"]
+SERVICES = [
+    "mazaya",
+    "housing",
+    "inquiry",
+    "inquiry",
+    "inquiry",
+    "data_update",
+    "data_update",
+    "feedback",
+    "studies",
+    "legal",
+]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -54,14 +64,18 @@ def branch_files(folder: Path, branch: str):  # type: ignore[no-untyped-def]
     from tests.faults.helpers import BranchFiles
 
     devices = tuple((f"kiosk-{n}", "kiosk") for n in range(1, KIOSKS + 1)) + tuple(
-        (f"board-{n}", "board") for n in range(1, BOARDS + 1))
-    files = BranchFiles.make(folder, devices=devices, branch_id=branch,
-                             server={"rate_per_second": 500.0, "rate_burst": 1000})
+        (f"board-{n}", "board") for n in range(1, BOARDS + 1)
+    )
+    files = BranchFiles.make(
+        folder, devices=devices, branch_id=branch, server={"rate_per_second": 500.0, "rate_burst": 1000}
+    )
     text = files.config.read_text(encoding="utf-8")
     general = re.search(r"\[\[counters\]\]\nnumber = 5\n(.*?)\n\n", text, re.DOTALL)
     assert general is not None
-    extra = "".join(f"[[counters]]\nnumber = {n}\n" + general[1].replace("٥", str(n)).replace("5", str(n)) + "\n\n"
-                    for n in range(9, COUNTERS + 1))
+    extra = "".join(
+        f"[[counters]]\nnumber = {n}\n" + general[1].replace("٥", str(n)).replace("5", str(n)) + "\n\n"
+        for n in range(9, COUNTERS + 1)
+    )
     text = text.replace("[appointments]", extra + "[appointments]", 1)
     files.config.write_text(text, encoding="utf-8")
     files.passwords.update(CLERKS)  # staff accounts are per database, shared by the branches' servers
@@ -82,10 +96,9 @@ def add_clerks(db_url: str, passwords: dict[str, str]) -> None:
         journal.close()
 
 
-
-
-async def drive_branch(url: str, tokens: dict[str, str], passwords: dict[str, str], seconds: float,
-                       speed: float, seed: int) -> dict[str, Any]:
+async def drive_branch(
+    url: str, tokens: dict[str, str], passwords: dict[str, str], seconds: float, speed: float, seed: int
+) -> dict[str, Any]:
     import websockets
 
     rng = random.Random(seed)
@@ -121,8 +134,13 @@ async def drive_branch(url: str, tokens: dict[str, str], passwords: dict[str, st
         times = sorted(rng.uniform(0, seconds * 0.9) for _ in range(share))
         for i, at in enumerate(times):
             await asyncio.sleep(max(0.0, start + at - time.monotonic()))
-            reply = await link.request("issue_ticket", latencies, service_id=rng.choice(SERVICES),
-                                       priority=rng.random() < 0.05, idempotency_key=f"day-{n}-{i:06d}")
+            reply = await link.request(
+                "issue_ticket",
+                latencies,
+                service_id=rng.choice(SERVICES),
+                priority=rng.random() < 0.05,
+                idempotency_key=f"day-{n}-{i:06d}",
+            )
             stats["issued" if reply["type"] == "result" else "errors"] += 1
         await link.ws.close()
 
@@ -139,27 +157,38 @@ async def drive_branch(url: str, tokens: dict[str, str], passwords: dict[str, st
                 await asyncio.sleep(0.25)
                 continue
             stats["calls"] += 1
-            await asyncio.sleep(rng.uniform(0.5, 1.5) * 60 / speed)          # walking to the counter
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * 60 / speed)  # walking to the counter
             await link.request("start_service", latencies)
-            await asyncio.sleep(rng.uniform(3, 8) * 60 / speed)              # 3-8 hall minutes of service
+            await asyncio.sleep(rng.uniform(3, 8) * 60 / speed)  # 3-8 hall minutes of service
             done = await link.request("finish", latencies, outcome="completed")
             if done["type"] == "error" and done["code"] == "overrun_reason_required":
                 stats["overruns"] += 1
-                done = await link.request("finish", latencies, outcome="completed", overrun_reason="complex_case")
+                done = await link.request(
+                    "finish", latencies, outcome="completed", overrun_reason="complex_case"
+                )
             stats["finished" if done["type"] == "result" else "errors"] += 1
         await link.ws.close()
 
-    await asyncio.gather(*(kiosk(n) for n in range(1, KIOSKS + 1)), *(counter(n) for n in range(1, COUNTERS + 1)))
+    await asyncio.gather(
+        *(kiosk(n) for n in range(1, KIOSKS + 1)), *(counter(n) for n in range(1, COUNTERS + 1))
+    )
     for link in boards:
         await link.ws.close()
     return {"latencies": latencies, "call_board": call_board, **stats}
 
 
-def client_process(url: str, tokens: dict[str, str], passwords: dict[str, str], seconds: float, speed: float,
-                   seed: int, out: Any) -> None:
+def client_process(
+    url: str,
+    tokens: dict[str, str],
+    passwords: dict[str, str],
+    seconds: float,
+    speed: float,
+    seed: int,
+    out: Any,
+) -> None:
     try:
         out.put(asyncio.run(drive_branch(url, tokens, passwords, seconds, speed, seed)))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent
+    except BaseException as error:
         out.put({"error": repr(error)})
 
 
@@ -186,16 +215,24 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
         f.add_staff(db_url) if b == 1 else None
         add_clerks(db_url, f.passwords)
         files.append(f)
-        servers.append(ServerProcess(f, db_url, log_path=sub / "server.log", log_level="info",
-                                     extra=("--time-scale", f"{speed:g}")).start())
+        servers.append(
+            ServerProcess(
+                f, db_url, log_path=sub / "server.log", log_level="info", extra=("--time-scale", f"{speed:g}")
+            ).start()
+        )
     try:
         for server in servers:
             server.wait_listening(60)
         context = multiprocessing.get_context("spawn")
         out = context.Queue()
-        clients = [context.Process(target=client_process, args=(s.url, f.tokens, f.passwords, seconds, speed,
-                                                                 i, out), daemon=True)
-                   for i, (s, f) in enumerate(zip(servers, files))]
+        clients = [
+            context.Process(
+                target=client_process,
+                args=(s.url, f.tokens, f.passwords, seconds, speed, i, out),
+                daemon=True,
+            )
+            for i, (s, f) in enumerate(zip(servers, files))
+        ]
         rss: list[list[float]] = [[] for _ in servers]
         started = time.monotonic()
         for client in clients:
@@ -207,7 +244,7 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
                 rss[i].append(rss_mb(server.process.pid))
             try:
                 results.append(out.get(timeout=1.0))
-            except Exception:  # noqa: BLE001 - queue.Empty: keep sampling
+            except Exception:
                 pass
             if time.monotonic() - started > seconds + 120:
                 raise TimeoutError("the clients did not finish")
@@ -230,12 +267,21 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
     totals = {k: sum(r[k] for r in results) for k in ("issued", "calls", "finished", "overruns", "errors")}
     ms = lambda xs, q: round(pct(xs, q) * 1000, 2)
     summary = {
-        "label": label, "wall_seconds": round(wall, 1), "commands": len(every),
-        "command_p50_ms": ms(every, .5), "command_p99_ms": ms(every, .99),
-        "call_board_p50_ms": ms(call_board, .5), "call_board_p99_ms": ms(call_board, .99), "call_board_n": len(call_board),
-        "per_kind": {k: {"n": len(v), "p50_ms": ms(v, .5), "p99_ms": ms(v, .99)} for k, v in sorted(by_kind.items())},
-        "rss_mb_per_server_start": [round(r[0], 1) for r in rss], "rss_mb_per_server_max": [round(max(r), 1) for r in rss],
-        "rss_mb_per_server_end": [round(r[-1], 1) for r in rss], **totals,
+        "label": label,
+        "wall_seconds": round(wall, 1),
+        "commands": len(every),
+        "command_p50_ms": ms(every, 0.5),
+        "command_p99_ms": ms(every, 0.99),
+        "call_board_p50_ms": ms(call_board, 0.5),
+        "call_board_p99_ms": ms(call_board, 0.99),
+        "call_board_n": len(call_board),
+        "per_kind": {
+            k: {"n": len(v), "p50_ms": ms(v, 0.5), "p99_ms": ms(v, 0.99)} for k, v in sorted(by_kind.items())
+        },
+        "rss_mb_per_server_start": [round(r[0], 1) for r in rss],
+        "rss_mb_per_server_max": [round(max(r), 1) for r in rss],
+        "rss_mb_per_server_end": [round(r[-1], 1) for r in rss],
+        **totals,
     }
     print(json.dumps(summary, ensure_ascii=False), flush=True)
     return summary
@@ -247,14 +293,27 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DAWR_TEST_POSTGRES_URL", ""))
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    print(f"machine: nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}; {BRANCHES} branches x "
-          f"{CUSTOMERS} customers, {BRANCHES * COUNTERS} counters, {BRANCHES * BOARDS} boards, "
-          f"{BRANCHES * KIOSKS} kiosks; 8 h day in {args.seconds:g} s", flush=True)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"machine: nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}; {BRANCHES} branches x "
+        f"{CUSTOMERS} customers, {BRANCHES * COUNTERS} counters, {BRANCHES * BOARDS} boards, "
+        f"{BRANCHES * KIOSKS} kiosks; 8 h day in {args.seconds:g} s",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as folder:
-        run("SQLite (one file, WAL, synchronous=FULL)", f"sqlite:///{folder}/central.db", args.seconds,
-            Path(folder) / "sqlite-run" if (Path(folder) / "sqlite-run").mkdir() is None else Path(folder))
+        run(
+            "SQLite (one file, WAL, synchronous=FULL)",
+            f"sqlite:///{folder}/central.db",
+            args.seconds,
+            Path(folder) / "sqlite-run" if (Path(folder) / "sqlite-run").mkdir() is None else Path(folder),
+        )
     if args.postgres and not args.sqlite_only:
         from sqlalchemy import create_engine, text
 
@@ -265,8 +324,12 @@ def main() -> None:
         try:
             sep = "&" if "?" in args.postgres else "?"
             with tempfile.TemporaryDirectory() as folder:
-                run("PostgreSQL (one schema, synchronous_commit=on)",
-                    f"{args.postgres}{sep}options=-csearch_path%3D{schema}", args.seconds, Path(folder))
+                run(
+                    "PostgreSQL (one schema, synchronous_commit=on)",
+                    f"{args.postgres}{sep}options=-csearch_path%3D{schema}",
+                    args.seconds,
+                    Path(folder),
+                )
         finally:
             with engine.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -53,7 +53,9 @@ def bench_config():  # type: ignore[no-untyped-def]
     counters = []
     for n in range(1, COUNTERS + 1):
         template = base.counters[0] if n <= 2 else general
-        counters.append(template.model_copy(update={"number": n, "name_ar": f"شباك {n}", "name_en": f"Counter {n}"}))
+        counters.append(
+            template.model_copy(update={"number": n, "name_ar": f"شباك {n}", "name_en": f"Counter {n}"})
+        )
     relaxed = base.server.model_copy(update={"rate_per_second": 200.0, "rate_burst": 400})
     return base.model_copy(update={"counters": tuple(counters), "server": relaxed})
 
@@ -64,11 +66,18 @@ def serve(db_url: str, speed: float, out: Any, stop: Any) -> None:
 
     staff = tuple((f"clerk{n}", "counter") for n in range(1, COUNTERS + 1))
     devices = tuple((f"kiosk-{n}", "kiosk") for n in range(1, KIOSKS + 1)) + tuple(
-        (f"board-{n}", "board") for n in range(1, BOARDS + 1))
+        (f"board-{n}", "board") for n in range(1, BOARDS + 1)
+    )
 
     async def main() -> None:
-        async with running_server(bench_config(), db_url=db_url, clock=ScaledClock(START, speed),  # type: ignore[arg-type]
-                                  tick_seconds=1.0, staff=staff, devices=devices) as hall:
+        async with running_server(
+            bench_config(),
+            db_url=db_url,
+            clock=ScaledClock(START, speed),  # type: ignore[arg-type]
+            tick_seconds=1.0,
+            staff=staff,
+            devices=devices,
+        ) as hall:
             out.put({"url": hall.url, "tokens": hall.device_tokens, "passwords": hall.passwords})
             while not stop.is_set():
                 await asyncio.sleep(0.1)
@@ -100,8 +109,9 @@ class Link:
         except websockets.ConnectionClosed:
             pass
 
-    async def request(self, kind: str, latencies: dict[str, list[float]] | None = None,
-                      **fields: Any) -> dict[str, Any]:
+    async def request(
+        self, kind: str, latencies: dict[str, list[float]] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Send one request and wait for its reply (60 s at most); its round trip goes into
         ``latencies[kind]`` when given."""
         self.next_id += 1
@@ -152,13 +162,26 @@ async def drive(info: dict[str, Any], seconds: float, max_tickets: int) -> dict[
         ready.release()
         await go.wait()
         i = 0
-        services = ["mazaya", "housing", "inquiry", "inquiry", "data_update", "data_update", "feedback",
-                    "studies", "legal"]
+        services = [
+            "mazaya",
+            "housing",
+            "inquiry",
+            "inquiry",
+            "data_update",
+            "data_update",
+            "feedback",
+            "studies",
+            "legal",
+        ]
         while time.monotonic() < end and stats["issued"] < max_tickets:
             i += 1
             started = time.perf_counter()
-            reply = await link.request("issue_ticket", service_id=random.choice(services),
-                                       priority=random.random() < 0.1, idempotency_key=f"bench-{n}-{i:06d}")
+            reply = await link.request(
+                "issue_ticket",
+                service_id=random.choice(services),
+                priority=random.random() < 0.1,
+                idempotency_key=f"bench-{n}-{i:06d}",
+            )
             issue_rtt.append(time.perf_counter() - started)
             stats["issued" if reply["type"] == "result" else "errors"] += 1
             await asyncio.sleep(random.uniform(0.3, 0.9))
@@ -166,7 +189,9 @@ async def drive(info: dict[str, Any], seconds: float, max_tickets: int) -> dict[
 
     async def counter(n: int) -> None:
         link = await connect()
-        reply = await link.request("login", username=f"clerk{n}", password=info["passwords"][f"clerk{n}"], counter=n)
+        reply = await link.request(
+            "login", username=f"clerk{n}", password=info["passwords"][f"clerk{n}"], counter=n
+        )
         assert reply["type"] == "result", reply
         await link.request("open_counter")
         ready.release()
@@ -196,8 +221,9 @@ async def drive(info: dict[str, Any], seconds: float, max_tickets: int) -> dict[
         end = time.monotonic() + seconds
         go.set()
 
-    await asyncio.gather(starter(), *(kiosk(n) for n in range(1, KIOSKS + 1)),
-                         *(counter(n) for n in range(1, COUNTERS + 1)))
+    await asyncio.gather(
+        starter(), *(kiosk(n) for n in range(1, KIOSKS + 1)), *(counter(n) for n in range(1, COUNTERS + 1))
+    )
     for link in boards:
         await link.ws.close()
     return {"call_latency": call_latency, "issue_rtt": issue_rtt, **stats}
@@ -218,13 +244,22 @@ def run(label: str, db_url: str, seconds: float, speed: float, max_tickets: int)
             process.terminate()
     ms = [x * 1000 for x in result["call_latency"]]
     rtt = [x * 1000 for x in result["issue_rtt"]]
-    print(f"{label}: call→board p50 {pct(ms, .5):.2f} ms p99 {pct(ms, .99):.2f} ms (n={len(ms)}); "
-          f"issue round trip p50 {pct(rtt, .5):.2f} ms p99 {pct(rtt, .99):.2f} ms (n={len(rtt)}); "
-          f"tickets {result['issued']}, calls {result['calls']}, finished {result['finished']}, "
-          f"overruns {result['overruns']}, errors {result['errors']}", flush=True)
-    return {"label": label, "call_p50": pct(ms, .5), "call_p99": pct(ms, .99), "issue_p50": pct(rtt, .5),
-            "issue_p99": pct(rtt, .99), "mean_call": statistics.fmean(ms) if ms else None, **{
-                k: v for k, v in result.items() if k not in ("call_latency", "issue_rtt")}}
+    print(
+        f"{label}: call→board p50 {pct(ms, 0.5):.2f} ms p99 {pct(ms, 0.99):.2f} ms (n={len(ms)}); "
+        f"issue round trip p50 {pct(rtt, 0.5):.2f} ms p99 {pct(rtt, 0.99):.2f} ms (n={len(rtt)}); "
+        f"tickets {result['issued']}, calls {result['calls']}, finished {result['finished']}, "
+        f"overruns {result['overruns']}, errors {result['errors']}",
+        flush=True,
+    )
+    return {
+        "label": label,
+        "call_p50": pct(ms, 0.5),
+        "call_p99": pct(ms, 0.99),
+        "issue_p50": pct(rtt, 0.5),
+        "issue_p99": pct(rtt, 0.99),
+        "mean_call": statistics.fmean(ms) if ms else None,
+        **{k: v for k, v in result.items() if k not in ("call_latency", "issue_rtt")},
+    }
 
 
 def main() -> None:
@@ -235,15 +270,32 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DAWR_TEST_POSTGRES_URL", ""))
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    print(f"machine: {os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}; "
-          f"{COUNTERS} counters, {BOARDS} boards, {KIOSKS} kiosks, {args.seconds:g} s at {args.speed:g}× time")
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, {cpu}, Python {platform.python_version()}; "
+        f"{COUNTERS} counters, {BOARDS} boards, {KIOSKS} kiosks, {args.seconds:g} s at {args.speed:g}× time"
+    )
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        run("SQLite (WAL, synchronous=FULL)", f"sqlite:///{folder}/bench.db", args.seconds, args.speed,
-            args.max_tickets)
+        run(
+            "SQLite (WAL, synchronous=FULL)",
+            f"sqlite:///{folder}/bench.db",
+            args.seconds,
+            args.speed,
+            args.max_tickets,
+        )
     if args.postgres and not args.sqlite_only:
         from sqlalchemy import create_engine, text
 
@@ -253,8 +305,13 @@ def main() -> None:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             sep = "&" if "?" in args.postgres else "?"
-            run("PostgreSQL (synchronous_commit=on)", f"{args.postgres}{sep}options=-csearch_path%3D{schema}",
-                args.seconds, args.speed, args.max_tickets)
+            run(
+                "PostgreSQL (synchronous_commit=on)",
+                f"{args.postgres}{sep}options=-csearch_path%3D{schema}",
+                args.seconds,
+                args.speed,
+                args.max_tickets,
+            )
         finally:
             with engine.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

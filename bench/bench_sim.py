@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from server.core.config import parse_branch_config
 from server.core.engine import CallNext, Finish, HallEngine, IssueTicket, OpenCounter, StartService
 from server.core.errors import DomainError
-from server.sim.simulator import POLICIES, load_scenario, simulate
 from server.sim.cli import comparison_table
+from server.sim.simulator import POLICIES, load_scenario, simulate
 
 
 def bench_compare(days: int, seed: int) -> None:
@@ -28,8 +28,10 @@ def bench_compare(days: int, seed: int) -> None:
     print(comparison_table([r.metrics for r in results]))
     by = {r.policy: r.metrics for r in results}
     ratio = by["dawr"]["avg_wait_min"] / by["pooled-fifo"]["avg_wait_min"]
-    print(f"dawr / pooled-fifo mean wait = {ratio:.3f} (target ≤ 1.10); dawr appt on time "
-          f"{by['dawr']['appt_on_time_pct']} % (target ≥ 95)")
+    print(
+        f"dawr / pooled-fifo mean wait = {ratio:.3f} (target ≤ 1.10); dawr appt on time "
+        f"{by['dawr']['appt_on_time_pct']} % (target ≥ 95)"
+    )
 
 
 def bench_day() -> None:
@@ -39,18 +41,32 @@ def bench_day() -> None:
         result = simulate(scenario, config, policy="dawr", days=1, seed=seed)
         times.append(result.seconds)
     customers = result.metrics["customers"]
-    print(f"one simulated day (~{customers} customers, incl. analysis): median {statistics.median(times) * 1000:.0f} ms, "
-          f"max {max(times) * 1000:.0f} ms (target < 500 ms)")
+    print(
+        f"one simulated day (~{customers} customers, incl. analysis): median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms (target < 500 ms)"
+    )
 
 
 def bench_call_next(waiting: int = 10_000, calls: int = 200) -> None:
-    services = [{"id": f"s{i}", "prefix": chr(65 + i), "name_ar": "خدمة", "name_en": f"S{i}"} for i in range(12)]
-    config = parse_branch_config({
-        "branch": {"id": "bench", "name_ar": "ب", "name_en": "Bench", "hours": {"sun": "00:00-24:00"}},
-        "services": services,
-        "counters": [{"number": n, "name_ar": "ش", "name_en": f"C{n}", "appointments": n <= 2,
-                      "services": {s["id"]: 1 + (n + i) % 3 for i, s in enumerate(services)}} for n in range(1, 9)],
-    })
+    services = [
+        {"id": f"s{i}", "prefix": chr(65 + i), "name_ar": "خدمة", "name_en": f"S{i}"} for i in range(12)
+    ]
+    config = parse_branch_config(
+        {
+            "branch": {"id": "bench", "name_ar": "ب", "name_en": "Bench", "hours": {"sun": "00:00-24:00"}},
+            "services": services,
+            "counters": [
+                {
+                    "number": n,
+                    "name_ar": "ش",
+                    "name_en": f"C{n}",
+                    "appointments": n <= 2,
+                    "services": {s["id"]: 1 + (n + i) % 3 for i, s in enumerate(services)},
+                }
+                for n in range(1, 9)
+            ],
+        }
+    )
     engine = HallEngine(config)
     now = datetime(2025, 1, 5, 0, 1, tzinfo=ZoneInfo("Asia/Bahrain"))
     engine.advance(now)
@@ -71,8 +87,10 @@ def bench_call_next(waiting: int = 10_000, calls: int = 200) -> None:
         engine.execute(StartService(counter), now)
         engine.execute(Finish(counter, "completed"), now)
     samples.sort()
-    print(f"engine CallNext with {waiting:,} waiting: median {statistics.median(samples) * 1e6:.0f} µs, "
-          f"p99 {samples[int(len(samples) * 0.99) - 1] * 1e6:.0f} µs, max {samples[-1] * 1e6:.0f} µs (target < 1 ms)")
+    print(
+        f"engine CallNext with {waiting:,} waiting: median {statistics.median(samples) * 1e6:.0f} µs, "
+        f"p99 {samples[int(len(samples) * 0.99) - 1] * 1e6:.0f} µs, max {samples[-1] * 1e6:.0f} µs (target < 1 ms)"
+    )
     try:
         engine.execute(CallNext(99), now)
     except DomainError:

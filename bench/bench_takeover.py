@@ -33,9 +33,12 @@ def answered_at(url: str, token: str, timeout: float = 30.0) -> float:
     while time.monotonic() < deadline:
         try:
             with SyncClient(url, timeout=2) as client:
-                if client.login_device(token)["type"] == "result" and client.request("ping")["type"] == "result":
+                if (
+                    client.login_device(token)["type"] == "result"
+                    and client.request("ping")["type"] == "result"
+                ):
                     return time.monotonic()
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             time.sleep(0.005)
     raise TimeoutError(url)
 
@@ -75,9 +78,17 @@ def main() -> None:
     parser.add_argument("--postgres", default="")
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    print(f"machine: nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}; lock poll {args.lock_poll} s")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"machine: nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}; lock poll {args.lock_poll} s"
+    )
     with tempfile.TemporaryDirectory() as folder:
         cluster = None
         if args.sqlite:
@@ -98,8 +109,10 @@ def main() -> None:
                 cluster.stop("fast")
                 shutil.rmtree(cluster.folder, ignore_errors=True)
     ms = sorted(f * 1000 for f in figures)
-    print(f"{label}: kill -9 -> standby answers: median {statistics.median(ms):.0f} ms, "
-          f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)} rounds")
+    print(
+        f"{label}: kill -9 -> standby answers: median {statistics.median(ms):.0f} ms, "
+        f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)} rounds"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,12 @@ def main() -> int:
     ensure_gui_application()
     # Vary the ticket (number, language, digits, appointment) like a real morning at the hall.
     printouts = [
-        sample_printout("ar" if i % 3 else "en", "arabic-indic" if i % 5 == 0 else "western",
-                        appointment=i % 4 == 0, ticket_number=f"{'ABC'[i % 3]}{i % 1000:03d}")
+        sample_printout(
+            "ar" if i % 3 else "en",
+            "arabic-indic" if i % 5 == 0 else "western",
+            appointment=i % 4 == 0,
+            ticket_number=f"{'ABC'[i % 3]}{i % 1000:03d}",
+        )
         for i in range(args.count)
     ]
     encode_ticket(render_ticket(printouts[0], args.width))  # warm-up: fonts, escpos import
@@ -66,8 +70,10 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Python {platform.python_version()}")
     print(f"tickets: {args.count} at {args.width} dots")
     for name, values in (("render", render_ms), ("encode", encode_ms), ("render+encode", total)):
-        print(f"{name:>14}: p50 {percentile(values, 0.5):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
-              f"mean {statistics.mean(values):6.1f} ms")
+        print(
+            f"{name:>14}: p50 {percentile(values, 0.5):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
+            f"mean {statistics.mean(values):6.1f} ms"
+        )
     print(f"{'bytes/ticket':>14}: p50 {percentile(sizes, 0.5):,.0f}  min {min(sizes):,}  max {max(sizes):,}")
     return 0 if percentile(total, 0.5) < 50 else 1
 

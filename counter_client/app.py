@@ -52,8 +52,9 @@ class LoginDialog(QDialog):
     """Staff log in with user name and password (and their counter); the dialog stays open, showing
     the server's answer, until the login succeeds or the clerk cancels."""
 
-    def __init__(self, client: HallClient, counter: int | None, lang: Language = "ar",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, client: HallClient, counter: int | None, lang: Language = "ar", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.lang: Language = lang
@@ -117,8 +118,12 @@ class LoginDialog(QDialog):
         self.setLayoutDirection(direction(lang))
         self.setWindowTitle(text("login_title", lang))
         self.heading.setText(text("login_title", lang))
-        for label, key in ((self.server_label, "login_server"), (self.username_label, "login_username"),
-                           (self.password_label, "login_password"), (self.counter_label, "login_counter")):
+        for label, key in (
+            (self.server_label, "login_server"),
+            (self.username_label, "login_username"),
+            (self.password_label, "login_password"),
+            (self.counter_label, "login_counter"),
+        ):
             label.setText(text(key, lang))
         self.counter.setItemText(0, text("login_counter_none", lang))
         self.language_button.setText(text("language", lang))
@@ -169,8 +174,13 @@ def build_window(session: Session, lang: Language) -> QMainWindow:
     return window
 
 
-def run(server: str, counter: int | None = None, lang: Language = "ar", username: str | None = None,
-        password: str | None = None) -> int:
+def run(
+    server: str,
+    counter: int | None = None,
+    lang: Language = "ar",
+    username: str | None = None,
+    password: str | None = None,
+) -> int:
     """Run the counter client against ``server`` until the window closes; returns the exit code. With
     ``username`` and ``password`` (an unattended counter, e.g. the demo) the login is submitted at once."""
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -72,14 +72,18 @@ def cmd_counter(args: argparse.Namespace) -> int:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``dawr counter``."""
     parser = subparsers.add_parser(
-        "counter", help="the counter client (counter staff) and the supervisor view",
+        "counter",
+        help="the counter client (counter staff) and the supervisor view",
         description="Log in as counter staff (with --counter) or as a supervisor and run the counter screen.",
     )
     parser.add_argument("--server", metavar="URL", help="hall server, e.g. ws://192.168.1.10:8765")
     parser.add_argument("--counter", metavar="N", help="the counter you sit at (counter staff must give it)")
     parser.add_argument("--lang", default="ar", metavar="ar|en", help="screen language (default: ar)")
     parser.add_argument("--username", help="fill in the user name on the login screen")
-    parser.add_argument("--password-file", metavar="FILE",
-                        help="with --username: log in at once with the password in FILE (unattended counters, "
-                             "the demo); keep the file readable by its owner only")
+    parser.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="with --username: log in at once with the password in FILE (unattended counters, "
+        "the demo); keep the file readable by its owner only",
+    )
     parser.set_defaults(func=cmd_counter)

@@ -28,27 +28,70 @@ from server.core.lifecycle import (
 )
 
 Action = Literal[
-    "call_next", "call_ticket", "recall", "start", "no_show", "transfer", "park", "resume_parked",
-    "finish", "pause", "resume_counter", "open", "close",
+    "call_next",
+    "call_ticket",
+    "recall",
+    "start",
+    "no_show",
+    "transfer",
+    "park",
+    "resume_parked",
+    "finish",
+    "pause",
+    "resume_counter",
+    "open",
+    "close",
 ]
 ACTIONS: tuple[Action, ...] = (
-    "call_next", "call_ticket", "recall", "start", "no_show", "transfer", "park", "resume_parked",
-    "finish", "pause", "resume_counter", "open", "close",
+    "call_next",
+    "call_ticket",
+    "recall",
+    "start",
+    "no_show",
+    "transfer",
+    "park",
+    "resume_parked",
+    "finish",
+    "pause",
+    "resume_counter",
+    "open",
+    "close",
 )
 
 TICKET_COMMAND: dict[str, str] = {
-    "recall": "recall", "start": "start", "no_show": "no_show", "transfer": "transfer", "park": "park",
-    "finish": "finish", "call_next": "call", "call_ticket": "call", "resume_parked": "resume",
+    "recall": "recall",
+    "start": "start",
+    "no_show": "no_show",
+    "transfer": "transfer",
+    "park": "park",
+    "finish": "finish",
+    "call_next": "call",
+    "call_ticket": "call",
+    "resume_parked": "resume",
 }
 """Action -> the command of ``TICKET_TRANSITIONS`` it performs on a ticket."""
 
-COUNTER_COMMAND: dict[str, str] = {"pause": "pause", "resume_counter": "resume", "open": "open", "close": "close"}
+COUNTER_COMMAND: dict[str, str] = {
+    "pause": "pause",
+    "resume_counter": "resume",
+    "open": "open",
+    "close": "close",
+}
 """Action -> the command of ``COUNTER_TRANSITIONS`` it performs on the counter."""
 
 REQUEST_TYPE: dict[str, str] = {
-    "call_next": "call_next", "call_ticket": "call_ticket", "recall": "recall", "start": "start_service",
-    "no_show": "no_show", "transfer": "transfer", "park": "park", "resume_parked": "resume_parked",
-    "finish": "finish", "pause": "pause_counter", "resume_counter": "resume_counter", "open": "open_counter",
+    "call_next": "call_next",
+    "call_ticket": "call_ticket",
+    "recall": "recall",
+    "start": "start_service",
+    "no_show": "no_show",
+    "transfer": "transfer",
+    "park": "park",
+    "resume_parked": "resume_parked",
+    "finish": "finish",
+    "pause": "pause_counter",
+    "resume_counter": "resume_counter",
+    "open": "open_counter",
     "close": "close_counter",
 }
 """Action -> protocol request type (``server/protocol/messages.py``)."""
@@ -136,8 +179,11 @@ def availability(view: Mapping[str, Any] | None, action: Action) -> Availability
         command = COUNTER_COMMAND[action]
         if counter_target(command, state) is None:
             sources = COUNTER_TRANSITIONS[command][0]
-            return Availability(False, "why_counter_state",
-                                {"state": state.value, "allowed": sorted(s.value for s in sources)})
+            return Availability(
+                False,
+                "why_counter_state",
+                {"state": state.value, "allowed": sorted(s.value for s in sources)},
+            )
         if command in ("pause", "close") and current:
             return Availability(False, "why_busy", {"number": current.get("number", "")})
         return OK
@@ -158,9 +204,15 @@ def availability(view: Mapping[str, Any] | None, action: Action) -> Availability
     ticket_state = TicketState(current["state"])
     if ticket_target(command, ticket_state) is None:
         allowed = TICKET_TRANSITIONS[command][0] & AT_COUNTER_STATES
-        return Availability(False, "why_ticket_state",
-                            {"number": current.get("number", ""), "state": ticket_state.value,
-                             "allowed": sorted(s.value for s in allowed)})
+        return Availability(
+            False,
+            "why_ticket_state",
+            {
+                "number": current.get("number", ""),
+                "state": ticket_state.value,
+                "allowed": sorted(s.value for s in allowed),
+            },
+        )
     return OK
 
 
@@ -176,8 +228,12 @@ class QueueRow:
     estimate_minutes: float | None = None
 
 
-def queue_rows(service_ids: Iterable[str], statuses: Mapping[str, Mapping[str, Any]],
-               tickets: Iterable[Mapping[str, Any]], now: datetime) -> list[QueueRow]:
+def queue_rows(
+    service_ids: Iterable[str],
+    statuses: Mapping[str, Mapping[str, Any]],
+    tickets: Iterable[Mapping[str, Any]],
+    now: datetime,
+) -> list[QueueRow]:
     """Waiting per service (from ``queue_status``) and the longest wait (oldest arrival among ``tickets``,
     the waiting tickets the server listed) for ``service_ids``, in that order."""
     oldest: dict[str, datetime] = {}
@@ -193,8 +249,14 @@ def queue_rows(service_ids: Iterable[str], statuses: Mapping[str, Mapping[str, A
         status = statuses.get(service_id, {})
         waiting = int(status.get("waiting") or 0)
         longest = (now - oldest[service_id]).total_seconds() if service_id in oldest else None
-        rows.append(QueueRow(service_id, waiting, max(0.0, longest) if longest is not None else None,
-                             status.get("wait_minutes")))
+        rows.append(
+            QueueRow(
+                service_id,
+                waiting,
+                max(0.0, longest) if longest is not None else None,
+                status.get("wait_minutes"),
+            )
+        )
     return rows
 
 
@@ -264,8 +326,11 @@ class Reference:
     def __init__(self) -> None:
         self.branch: dict[str, Any] = {}
         self.services: dict[str, dict[str, Any]] = {}
-        self.labels: dict[str, list[dict[str, Any]]] = {"finish_outcomes": [], "overrun_reasons": [],
-                                                        "pause_reasons": []}
+        self.labels: dict[str, list[dict[str, Any]]] = {
+            "finish_outcomes": [],
+            "overrun_reasons": [],
+            "pause_reasons": [],
+        }
         self.counters: dict[int, dict[str, Any]] = {}
 
     def load(self, data: Mapping[str, Any]) -> None:
@@ -273,7 +338,9 @@ class Reference:
         self.branch = dict(data.get("branch") or {})
         self.services = {s["id"]: dict(s) for s in data.get("service_list") or []}
         for s in data.get("services") or []:
-            self.services.setdefault(s["id"], {}).update({k: s[k] for k in ("id", "prefix", "name_ar", "name_en")})
+            self.services.setdefault(s["id"], {}).update(
+                {k: s[k] for k in ("id", "prefix", "name_ar", "name_en")}
+            )
         labels = data.get("labels") or {}
         for kind in self.labels:
             self.labels[kind] = list(labels.get(kind) or [])
@@ -390,8 +457,9 @@ class Desk:
         """Waiting per service this counter serves, with the longest wait."""
         if not self.view:
             return []
-        return queue_rows(self.view.get("services") or [], self.statuses, self.view.get("queue") or [],
-                          self.clock.now())
+        return queue_rows(
+            self.view.get("services") or [], self.statuses, self.view.get("queue") or [], self.clock.now()
+        )
 
     def longest_wait(self) -> float | None:
         """The longest wait (seconds) among the services this counter serves."""
@@ -463,9 +531,14 @@ class Hall:
         if kind == "ticket_transferred" and event.get("to_service") in self.ref.transfer_only():
             public = event.get("ticket") or {}
             self.referred[str(ticket_id)] = {
-                "id": ticket_id, "number": public.get("number", ""), "service_id": event.get("to_service"),
-                "state": "transferred", "arrival_at": None, "transferred_at": event.get("at"),
-                "from_counter": event.get("counter"), "from_service": event.get("from_service"),
+                "id": ticket_id,
+                "number": public.get("number", ""),
+                "service_id": event.get("to_service"),
+                "state": "transferred",
+                "arrival_at": None,
+                "transferred_at": event.get("at"),
+                "from_counter": event.get("counter"),
+                "from_service": event.get("from_service"),
                 "target_counter": event.get("to_counter"),
             }
             return True

@@ -29,8 +29,14 @@ from server.testing import ServerThread, SyncClient, server_thread
 from .app import app_font, build_window
 from .session import Session
 
-STAFF = (("alice", "counter"), ("bob", "counter"), ("mona", "counter"), ("yusuf", "counter"),
-         ("sara", "supervisor"), ("adam", "admin"))
+STAFF = (
+    ("alice", "counter"),
+    ("bob", "counter"),
+    ("mona", "counter"),
+    ("yusuf", "counter"),
+    ("sara", "supervisor"),
+    ("adam", "admin"),
+)
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -69,8 +75,12 @@ class Morning:
         self.sessions: dict[str, Session] = {}
 
     def issue(self, service_id: str, priority: bool = False) -> str:
-        reply = self.kiosk.request("issue_ticket", service_id=service_id, priority=priority,
-                                   idempotency_key=f"shot-{uuid.uuid4().hex[:16]}")
+        reply = self.kiosk.request(
+            "issue_ticket",
+            service_id=service_id,
+            priority=priority,
+            idempotency_key=f"shot-{uuid.uuid4().hex[:16]}",
+        )
         assert reply["type"] == "result", reply
         return str(reply["data"]["ticket"]["number"])
 
@@ -79,8 +89,13 @@ class Morning:
         self.clients.append(client)
         session = Session(client)
         client.start()
-        wait_until(lambda: session.model is not None and session.model.connected
-                   and bool(getattr(session.model, "view", True) or getattr(session.model, "views", None)))
+        wait_until(
+            lambda: (
+                session.model is not None
+                and session.model.connected
+                and bool(getattr(session.model, "view", True) or getattr(session.model, "views", None))
+            )
+        )
         self.sessions[username] = session
         return session
 
@@ -102,19 +117,34 @@ class Morning:
         """09:00 → about 09:40 in the ministry hall."""
         admin = SyncClient(self.hall.url)
         assert admin.login("adam", self.hall.passwords["adam"])["type"] == "result"
-        csv = ("reference,national_id,name,phone,service,branch,slot\n"
-               "HQ-0412,850312345,Fatima Ali Hasan,36001234,mazaya,hq,2026-11-22T09:40:00+03:00\n")
+        csv = (
+            "reference,national_id,name,phone,service,branch,slot\n"
+            "HQ-0412,850312345,Fatima Ali Hasan,36001234,mazaya,hq,2026-11-22T09:40:00+03:00\n"
+        )
         assert admin.request("import_appointments", csv=csv)["type"] == "result"
         admin.close()
         for name, counter in (("alice", 3), ("bob", 4), ("mona", 1), ("yusuf", 7)):
             self.login(name, counter)
             self.act(name, "open")
-        for service in ("inquiry", "data_update", "mazaya", "inquiry", "legal", "studies", "housing",
-                        "inquiry", "data_update", "feedback"):
+        for service in (
+            "inquiry",
+            "data_update",
+            "mazaya",
+            "inquiry",
+            "legal",
+            "studies",
+            "housing",
+            "inquiry",
+            "data_update",
+            "feedback",
+        ):
             self.issue(service)
             self.minutes(1.5)
         # alice serves two customers (one past the cap) and sends one to the supervisor
-        for minutes, outcome, reason in ((4.5, "completed", None), (8.0, "documents_missing", "complex_case")):
+        for minutes, outcome, reason in (
+            (4.5, "completed", None),
+            (8.0, "documents_missing", "complex_case"),
+        ):
             self.act("alice", "call_next")
             self.act("alice", "start")
             self.minutes(minutes)
@@ -134,7 +164,9 @@ class Morning:
         self.issue("mazaya", priority=True)
         self.minutes(1)
         # the booked citizen checks in at the kiosk; counter 1 calls them when the slot is due
-        reply = self.kiosk.request("check_in", reference="HQ-0412", idempotency_key=f"shot-{uuid.uuid4().hex[:16]}")
+        reply = self.kiosk.request(
+            "check_in", reference="HQ-0412", idempotency_key=f"shot-{uuid.uuid4().hex[:16]}"
+        )
         assert reply["type"] == "result", reply
         self.issue("data_update")
         self.minutes(2)
@@ -157,7 +189,9 @@ class Morning:
     def close(self) -> None:
         for client in self.clients:
             client.stop()
-        wait_until(lambda: not any(c.role in ("counter", "supervisor") for c in self.hall.server.connections), 5)
+        wait_until(
+            lambda: not any(c.role in ("counter", "supervisor") for c in self.hall.server.connections), 5
+        )
         self.kiosk.close()
         self.kiosk2.close()
 

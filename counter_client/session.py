@@ -116,6 +116,7 @@ class Session(QObject):
             if reply.ok and reply.data.get("now") and time.monotonic() - started < 2.0:
                 model.clock.observe(reply.data["now"])
                 self.changed.emit()
+
         on_reply(self.client.request("ping"), done)
 
     # --- to the server ------------------------------------------------------------------------------
@@ -127,7 +128,10 @@ class Session(QObject):
         pending = self.client.request(REQUEST_TYPE[action], **payload)
 
         def done(reply: PendingReply) -> None:
-            outcome = Outcome(action, reply.ok, reply.code, reply.message_en, reply.message_ar, dict(reply.data))
+            outcome = Outcome(
+                action, reply.ok, reply.code, reply.message_en, reply.message_ar, dict(reply.data)
+            )
             self.replies.append(outcome)
             self.replied.emit(outcome)
+
         return on_reply(pending, done)

@@ -25,8 +25,10 @@ TABLE: dict[str, tuple[str, str]] = {
     "language": ("English", "العربية"),
     # connection
     "conn_online": ("متصل — {user}", "Connected — {user}"),
-    "conn_offline": ("انقطع الاتصال — إعادة المحاولة… العميل الحالي محفوظ على الخادم",
-                     "Connection lost — reconnecting… the current customer is kept on the server"),
+    "conn_offline": (
+        "انقطع الاتصال — إعادة المحاولة… العميل الحالي محفوظ على الخادم",
+        "Connection lost — reconnecting… the current customer is kept on the server",
+    ),
     "conn_connecting": ("جارٍ الاتصال بالخادم…", "Connecting to the server…"),
     "branch_closed": ("الفرع مغلق الآن", "The branch is closed now"),
     # actions (button text)
@@ -48,15 +50,21 @@ TABLE: dict[str, tuple[str, str]] = {
     "why_offline": ("غير متصل بالخادم", "Not connected to the server"),
     "why_paused": ("الشباك في استراحة — استأنف العمل أولًا", "The counter is paused — resume it first"),
     "why_closed": ("الشباك مغلق — افتحه أولًا", "The counter is closed — open it first"),
-    "why_busy": ("العميل {number} عند الشباك — أنهِ خدمته أو علّقها أو حوّله أولًا",
-                 "Customer {number} is at the counter — finish, park or transfer first"),
+    "why_busy": (
+        "العميل {number} عند الشباك — أنهِ خدمته أو علّقها أو حوّله أولًا",
+        "Customer {number} is at the counter — finish, park or transfer first",
+    ),
     "why_queue_empty": ("لا يوجد من ينتظر هذا الشباك", "Nobody is waiting for this counter"),
     "why_none_parked": ("لا يوجد عملاء معلّقون", "No parked customers"),
     "why_no_customer": ("لا يوجد عميل عند الشباك", "No customer at the counter"),
-    "why_ticket_state": ("التذكرة {number} {state}؛ متاح فقط عندما تكون {allowed}",
-                         "Ticket {number} is {state}; only possible when it is {allowed}"),
-    "why_counter_state": ("الشباك {state}؛ متاح فقط عندما يكون {allowed}",
-                          "The counter is {state}; only possible when it is {allowed}"),
+    "why_ticket_state": (
+        "التذكرة {number} {state}؛ متاح فقط عندما تكون {allowed}",
+        "Ticket {number} is {state}; only possible when it is {allowed}",
+    ),
+    "why_counter_state": (
+        "الشباك {state}؛ متاح فقط عندما يكون {allowed}",
+        "The counter is {state}; only possible when it is {allowed}",
+    ),
     "why_pick_counter": ("اختر شباكًا من الجدول", "Pick a counter in the table"),
     "or": (" أو ", " or "),
     # ticket and counter states
@@ -87,14 +95,20 @@ TABLE: dict[str, tuple[str, str]] = {
     "kind_appointment": ("موعد مسبق", "Appointment"),
     "kind_priority": ("أولوية", "Priority"),
     "kind_transferred": ("محوّل ({count})", "Transferred ({count})"),
-    "appointment_line": ("الحجز \u2068{ref}\u2069 — الساعة \u2068{slot}\u2069", "Booking {ref} — slot {slot}"),
+    "appointment_line": (
+        "الحجز \u2068{ref}\u2069 — الساعة \u2068{slot}\u2069",
+        "Booking {ref} — slot {slot}",
+    ),
     "appointment_late": (" (حضر متأخرًا)", " (arrived late)"),
     "appointment_name_missing": ("الاسم غير متاح من الخادم", "name not provided by the server"),
     "rule_transferred_to_counter": ("حُوّل إلى هذا الشباك", "Transferred to this counter"),
     "rule_appointment_due": ("موعد مستحق الساعة {slot}", "Appointment due at {slot}"),
     "rule_weighted_wait": ("أطول انتظار موزون", "Longest weighted wait"),
     "rule_specific": ("نُودي يدويًا", "Called by hand"),
-    "rule_weighted_detail": ("انتظر {minutes} دقيقة × الوزن {weight}", "waited {minutes} min × weight {weight}"),
+    "rule_weighted_detail": (
+        "انتظر {minutes} دقيقة × الوزن {weight}",
+        "waited {minutes} min × weight {weight}",
+    ),
     "rule_scores": ("المقارنة: {scores}", "Compared: {scores}"),
     # timer
     "timer_title": ("وقت الخدمة", "Service time"),
@@ -128,8 +142,10 @@ TABLE: dict[str, tuple[str, str]] = {
     "dlg_end": ("في آخر الطابور", "At the end of the line"),
     "dlg_finish": ("إنهاء خدمة {number}", "Finish {number}"),
     "dlg_outcome": ("النتيجة", "Outcome"),
-    "dlg_overrun": ("تجاوزت الخدمة الحد ({cap} دقائق) — اختر السبب",
-                    "The service went over the cap ({cap} min) — choose a reason"),
+    "dlg_overrun": (
+        "تجاوزت الخدمة الحد ({cap} دقائق) — اختر السبب",
+        "The service went over the cap ({cap} min) — choose a reason",
+    ),
     "dlg_pause": ("سبب الاستراحة", "Pause reason"),
     "dlg_resume_parked": ("استئناف عميل معلّق", "Resume a parked customer"),
     "dlg_ok": ("تأكيد", "OK"),
@@ -193,7 +209,9 @@ def reason_text(reason: str, values: Mapping[str, Any], lang: Language) -> str:
     if reason in ("why_ticket_state", "why_counter_state"):
         kind = "ts" if reason == "why_ticket_state" else "cs"
         filled["state"] = state_name(str(values.get("state", "")), lang, kind)
-        filled["allowed"] = text("or", lang).join(state_name(s, lang, kind) for s in values.get("allowed", ()))
+        filled["allowed"] = text("or", lang).join(
+            state_name(s, lang, kind) for s in values.get("allowed", ())
+        )
     return text(reason, lang, **filled)
 
 

@@ -169,8 +169,15 @@ class PickDialog(QDialog):
         if first is not None:
             first.setFocus()
 
-    def add_list(self, name: str, title: str, options: Sequence[tuple[Any, str]], required: bool = True,
-                 selected: Any = None, note: str = "") -> QListWidget:
+    def add_list(
+        self,
+        name: str,
+        title: str,
+        options: Sequence[tuple[Any, str]],
+        required: bool = True,
+        selected: Any = None,
+        note: str = "",
+    ) -> QListWidget:
         """A list of (value, label) options; ``selected`` pre-selects one."""
         label = _bold(QLabel(title), 16)
         self.layout_.addWidget(label)
@@ -249,7 +256,9 @@ class PickDialog(QDialog):
         found: dict[str, Any] = {}
         for name, widget in self.lists.items():
             item = widget.currentItem()
-            found[name] = item.data(Qt.ItemDataRole.UserRole) if item is not None and item.isSelected() else None
+            found[name] = (
+                item.data(Qt.ItemDataRole.UserRole) if item is not None and item.isSelected() else None
+            )
         for name, combo in self.combos.items():
             found[name] = combo.currentData()
         for name, line in self.lines.items():
@@ -302,7 +311,9 @@ class TimerView(QFrame):
             self.bar.setValue(0)
         elif reading.phase == "called":
             self.clock.setText(clock_text(0))
-            self.note.setText(text("timer_called", lang) + " · " + text("timer_cap", lang, cap=f"{reading.cap / 60:g}"))
+            self.note.setText(
+                text("timer_called", lang) + " · " + text("timer_cap", lang, cap=f"{reading.cap / 60:g}")
+            )
             self.bar.setValue(0)
         else:
             self.clock.setText(clock_text(reading.elapsed))
@@ -327,15 +338,18 @@ class TimerView(QFrame):
     def _paint(self) -> None:
         key = "over_pulse" if self.phase == "over" and self.pulse_on else self.phase
         background, colour = PHASE_STYLE.get(key, PHASE_STYLE["none"])
-        self.setStyleSheet(f"QFrame#timer {{ background: {background}; border-radius: 10px; }}"
-                           f"QFrame#timer QLabel {{ color: {colour}; background: transparent; }}"
-                           f"QProgressBar {{ background: #ffffff80; border: 1px solid {colour}; border-radius: 6px; }}"
-                           f"QProgressBar::chunk {{ background: {colour}; border-radius: 5px; }}")
+        self.setStyleSheet(
+            f"QFrame#timer {{ background: {background}; border-radius: 10px; }}"
+            f"QFrame#timer QLabel {{ color: {colour}; background: transparent; }}"
+            f"QProgressBar {{ background: #ffffff80; border: 1px solid {colour}; border-radius: 6px; }}"
+            f"QProgressBar::chunk {{ background: {colour}; border-radius: 5px; }}"
+        )
 
 
 # --------------------------------------------------------------------------------------- buttons
-def slot_action(slot: tuple[Action, ...], availability: Callable[[Action], Availability],
-                hints: dict[str, bool]) -> Action:
+def slot_action(
+    slot: tuple[Action, ...], availability: Callable[[Action], Availability], hints: dict[str, bool]
+) -> Action:
     """Which of a key's actions the key stands for now: the first enabled one, else the one the
     situation points to (``hints``: ``paused``, ``closed``, ``free_with_parked``)."""
     for action in slot:
@@ -354,8 +368,9 @@ class ActionPad(QWidget):
     """The big action buttons, one per function key, each showing its key; disabled ones carry the
     reason as tooltip."""
 
-    def __init__(self, slots: Sequence[tuple[str, tuple[Action, ...]]], on_key: Callable[[str], None],
-                 columns: int = 2) -> None:
+    def __init__(
+        self, slots: Sequence[tuple[str, tuple[Action, ...]]], on_key: Callable[[str], None], columns: int = 2
+    ) -> None:
         super().__init__()
         self.slots = dict(slots)
         self.current: dict[str, Action] = {}
@@ -376,8 +391,9 @@ class ActionPad(QWidget):
                 grid.addWidget(button, 1 + (index - 1) // columns, (index - 1) % columns)
             self.buttons[key] = button
 
-    def show_state(self, availability: Callable[[Action], Availability], hints: dict[str, bool],
-                   lang: Language) -> None:
+    def show_state(
+        self, availability: Callable[[Action], Availability], hints: dict[str, bool], lang: Language
+    ) -> None:
         """Set each button's text, enabled state and reason tooltip."""
         for key, slot in self.slots.items():
             action = slot_action(slot, availability, hints)
@@ -473,6 +489,7 @@ class StaffWindow(QMainWindow):
             if self.dialog is dialog:
                 self.dialog = None
             dialog.deleteLater()
+
         dialog.finished.connect(done)
         dialog.open()
 
@@ -529,8 +546,14 @@ class CounterWindow(StaffWindow):
         self.details = QGridLayout()
         self.details.setVerticalSpacing(4)
         self.detail_labels: dict[str, tuple[QLabel, QLabel]] = {}
-        places = {"field_state": (0, 0), "field_waited": (0, 2), "field_kind": (1, 0), "field_recalls": (1, 2),
-                  "field_appointment": (2, 0), "field_why": (3, 0)}
+        places = {
+            "field_state": (0, 0),
+            "field_waited": (0, 2),
+            "field_kind": (1, 0),
+            "field_recalls": (1, 2),
+            "field_appointment": (2, 0),
+            "field_why": (3, 0),
+        }
         for key, (line, column) in places.items():
             name, value = QLabel(), QLabel()
             name.setStyleSheet("color: #57606a;")
@@ -610,15 +633,27 @@ class CounterWindow(StaffWindow):
         if action == "finish":
             self._ask_finish(overrun_required)
         elif action == "transfer":
-            self.dialog = transfer_dialog(self.desk.ref, self.desk.current or {}, self.desk.number, self.lang, self)
-            self._open(lambda v: self.commands.act("transfer", to_service=v["to"][1] if v["to"][0] == "service" else None,
-                                                   to_counter=v["to"][1] if v["to"][0] == "counter" else None,
-                                                   position=v["position"]))
+            self.dialog = transfer_dialog(
+                self.desk.ref, self.desk.current or {}, self.desk.number, self.lang, self
+            )
+            self._open(
+                lambda v: self.commands.act(
+                    "transfer",
+                    to_service=v["to"][1] if v["to"][0] == "service" else None,
+                    to_counter=v["to"][1] if v["to"][0] == "counter" else None,
+                    position=v["position"],
+                )
+            )
         elif action == "pause":
             self.dialog = PickDialog(text("dlg_pause", self.lang), self.lang, self)
-            self.dialog.add_list("reason", text("dlg_pause", self.lang),
-                                 [(r["code"], self.desk.ref.label("pause_reasons", r["code"], self.lang))
-                                  for r in self.desk.ref.labels["pause_reasons"]])
+            self.dialog.add_list(
+                "reason",
+                text("dlg_pause", self.lang),
+                [
+                    (r["code"], self.desk.ref.label("pause_reasons", r["code"], self.lang))
+                    for r in self.desk.ref.labels["pause_reasons"]
+                ],
+            )
             self._open(lambda v: self.commands.act("pause", reason=v["reason"]))
         elif action == "call_ticket":
             self.dialog = PickDialog(text("dlg_call_ticket", self.lang), self.lang, self)
@@ -630,9 +665,14 @@ class CounterWindow(StaffWindow):
                 self.commands.act("resume_parked", ticket=parked[0]["id"])
                 return
             self.dialog = PickDialog(text("dlg_resume_parked", self.lang), self.lang, self)
-            self.dialog.add_list("ticket", text("panel_parked", self.lang),
-                                 [(t["id"], f"{t['number']} — {self.desk.ref.service_name(t['service_id'], self.lang)}")
-                                  for t in parked])
+            self.dialog.add_list(
+                "ticket",
+                text("panel_parked", self.lang),
+                [
+                    (t["id"], f"{t['number']} — {self.desk.ref.service_name(t['service_id'], self.lang)}")
+                    for t in parked
+                ],
+            )
             self._open(lambda v: self.commands.act("resume_parked", ticket=v["ticket"]))
         else:
             self.commands.act(action)
@@ -641,17 +681,28 @@ class CounterWindow(StaffWindow):
         current = self.desk.current or {}
         lang = self.lang
         self.dialog = PickDialog(text("dlg_finish", lang, number=current.get("number", "")), lang, self)
-        outcomes = [(o["code"], self.desk.ref.label("finish_outcomes", o["code"], lang))
-                    for o in self.desk.ref.labels["finish_outcomes"]]
-        self.dialog.add_list("outcome", text("dlg_outcome", lang), outcomes,
-                             selected=outcomes[0][0] if outcomes else None)
+        outcomes = [
+            (o["code"], self.desk.ref.label("finish_outcomes", o["code"], lang))
+            for o in self.desk.ref.labels["finish_outcomes"]
+        ]
+        self.dialog.add_list(
+            "outcome", text("dlg_outcome", lang), outcomes, selected=outcomes[0][0] if outcomes else None
+        )
         if overrun_required or self.desk.needs_overrun_reason():
             cap = f"{float(current.get('cap_minutes') or 0):g}"
-            self.dialog.add_list("overrun_reason", text("dlg_overrun", lang, cap=cap),
-                                 [(r["code"], self.desk.ref.label("overrun_reasons", r["code"], lang))
-                                  for r in self.desk.ref.labels["overrun_reasons"]])
-        self._open(lambda v: self.commands.act("finish", outcome=v["outcome"],
-                                               overrun_reason=v.get("overrun_reason")))
+            self.dialog.add_list(
+                "overrun_reason",
+                text("dlg_overrun", lang, cap=cap),
+                [
+                    (r["code"], self.desk.ref.label("overrun_reasons", r["code"], lang))
+                    for r in self.desk.ref.labels["overrun_reasons"]
+                ],
+            )
+        self._open(
+            lambda v: self.commands.act(
+                "finish", outcome=v["outcome"], overrun_reason=v.get("overrun_reason")
+            )
+        )
 
     def on_outcome(self, outcome: Any) -> None:
         """Show how an action went (a ``session.Outcome``); a finish refused for want of an overrun
@@ -687,8 +738,11 @@ class CounterWindow(StaffWindow):
         self.banner.setStyleSheet("")  # re-polish after the object name changed
 
         self._show_current(view)
-        hints = {"paused": view.get("state") == "paused", "closed": view.get("state") == "closed",
-                 "free_with_parked": not view.get("current") and bool(view.get("parked"))}
+        hints = {
+            "paused": view.get("state") == "paused",
+            "closed": view.get("state") == "closed",
+            "free_with_parked": not view.get("current") and bool(view.get("parked")),
+        }
         self.pad.show_state(desk.availability, hints, lang)
         self._show_side(view)
         self.refresh_clock()
@@ -737,8 +791,12 @@ class CounterWindow(StaffWindow):
         values["field_kind"][1].setText(kind)
         tz = desk.ref.branch.get("timezone")
         if current.get("appointment_ref"):
-            line = text("appointment_line", lang, ref=current["appointment_ref"],
-                        slot=_time_text(current.get("slot"), tz))
+            line = text(
+                "appointment_line",
+                lang,
+                ref=current["appointment_ref"],
+                slot=_time_text(current.get("slot"), tz),
+            )
             if current.get("citizen_name"):  # isolated, so a Latin name cannot reorder an Arabic line
                 line = f"\u2068{current['citizen_name']}\u2069 · {line}"
             if lang == "ar":
@@ -756,9 +814,12 @@ class CounterWindow(StaffWindow):
         desk, lang = self.desk, self.lang
         self.day_title.setText(text("panel_day", lang))
         day = desk.day
-        figures = {"day_served": str(day.served), "day_overruns": str(day.overruns),
-                   "day_transferred": str(day.transferred),
-                   "day_average": clock_text(day.average_seconds) if day.average_seconds is not None else "—"}
+        figures = {
+            "day_served": str(day.served),
+            "day_overruns": str(day.overruns),
+            "day_transferred": str(day.transferred),
+            "day_average": clock_text(day.average_seconds) if day.average_seconds is not None else "—",
+        }
         for key, (name, value) in self.day_labels.items():
             name.setText(text(key, lang))
             value.setText(figures[key])
@@ -767,28 +828,35 @@ class CounterWindow(StaffWindow):
         self.day_labels["day_overruns"][1].setStyleSheet("color: #c62828;" if day.overruns else "")
         self.parked_title.setText(text("panel_parked", lang))
         parked = view.get("parked") or []
-        self.parked_list.setText("\n".join(f"{t['number']} — {desk.ref.service_name(t['service_id'], lang)}"
-                                           for t in parked) or text("sv_none", lang))
+        self.parked_list.setText(
+            "\n".join(f"{t['number']} — {desk.ref.service_name(t['service_id'], lang)}" for t in parked)
+            or text("sv_none", lang)
+        )
 
     def _show_queue(self) -> None:
         desk, lang = self.desk, self.lang
         self.queue_title.setText(text("panel_queue", lang))
         rows = desk.queue()
         table = self.queue_table
-        table.setHorizontalHeaderLabels([text("queue_service", lang), text("queue_waiting", lang),
-                                         text("queue_longest", lang)])
+        table.setHorizontalHeaderLabels(
+            [text("queue_service", lang), text("queue_waiting", lang), text("queue_longest", lang)]
+        )
         table.setRowCount(len(rows))
         for index, row in enumerate(rows):
             prefix = desk.ref.services.get(row.service_id, {}).get("prefix", "")
-            cells = [f"{prefix}  {desk.ref.service_name(row.service_id, lang)}", str(row.waiting),
-                     minutes_text(row.longest, lang)]
+            cells = [
+                f"{prefix}  {desk.ref.service_name(row.service_id, lang)}",
+                str(row.waiting),
+                minutes_text(row.longest, lang),
+            ]
             for column, value in enumerate(cells):
                 item = table_cell(table, index, column, value)
                 item.setForeground(QColor("#8c959f") if not row.waiting else QColor("#1f2328"))
         table.resizeRowsToContents()
         total = (desk.view or {}).get("queue_total", 0)
-        self.queue_total.setText(text("queue_total", lang, count=total,
-                                      wait=minutes_text(desk.longest_wait(), lang)))
+        self.queue_total.setText(
+            text("queue_total", lang, count=total, wait=minutes_text(desk.longest_wait(), lang))
+        )
 
 
 def show_outcome(window: Any, outcome: Any) -> None:
@@ -796,7 +864,9 @@ def show_outcome(window: Any, outcome: Any) -> None:
     lang = window.lang
     if outcome.ok:
         ticket = outcome.data.get("ticket") or {}
-        what = text("act_" + outcome.action, lang) + (f" — {ticket['number']}" if ticket.get("number") else "")
+        what = text("act_" + outcome.action, lang) + (
+            f" — {ticket['number']}" if ticket.get("number") else ""
+        )
         window.show_status(text("done_ok", lang, what=what))
     else:
         window.show_status(text("err_generic", lang, message=outcome.message(lang)))
@@ -812,7 +882,9 @@ def why_text(ref: Any, current: dict[str, Any], lang: Language) -> str:
     rule = call.get("rule")
     detail = str(call.get("detail") or "")
     if rule == "appointment_due":
-        line = text("rule_appointment_due", lang, slot=_time_text(current.get("slot"), ref.branch.get("timezone")))
+        line = text(
+            "rule_appointment_due", lang, slot=_time_text(current.get("slot"), ref.branch.get("timezone"))
+        )
     elif rule in ("transferred_to_counter", "weighted_wait", "specific"):
         line = text(f"rule_{rule}", lang)
         figures = WEIGHTED.search(detail)
@@ -824,28 +896,46 @@ def why_text(ref: Any, current: dict[str, Any], lang: Language) -> str:
         line = detail or "—"
     scores = sorted(call.get("scores") or [], key=lambda item: -float(item[1]))
     if len(scores) > 1:
-        compared = " · ".join(f"{ref.services.get(s, {}).get('prefix', s)} {float(v):.1f}" for s, v in scores[:5])
+        compared = " · ".join(
+            f"{ref.services.get(s, {}).get('prefix', s)} {float(v):.1f}" for s, v in scores[:5]
+        )
         line += "\n" + text("rule_scores", lang, scores=compared)
     return line
 
 
-def transfer_dialog(ref: Any, current: dict[str, Any], own_counter: int | None, lang: Language,
-                    parent: QWidget | None) -> PickDialog:
+def transfer_dialog(
+    ref: Any, current: dict[str, Any], own_counter: int | None, lang: Language, parent: QWidget | None
+) -> PickDialog:
     """Where to send the current customer: the supervisor first, then other services, then counters;
     and the place in the new line."""
     dialog = PickDialog(text("dlg_transfer", lang, number=current.get("number", "")), lang, parent)
     options: list[tuple[Any, str]] = []
     for service_id in ref.transfer_only():
-        options.append((("service", service_id), f"{text('dlg_to_supervisor', lang)} — {ref.service_name(service_id, lang)}"))
+        options.append(
+            (
+                ("service", service_id),
+                f"{text('dlg_to_supervisor', lang)} — {ref.service_name(service_id, lang)}",
+            )
+        )
     for service_id, service in ref.services.items():
         if service_id != current.get("service_id") and not service.get("transfer_only"):
-            options.append((("service", service_id), f"{text('dlg_to_service', lang)}: {ref.service_name(service_id, lang)}"))
+            options.append(
+                (
+                    ("service", service_id),
+                    f"{text('dlg_to_service', lang)}: {ref.service_name(service_id, lang)}",
+                )
+            )
     for number in sorted(ref.counters):
         if number != own_counter:
-            options.append((("counter", number), f"{text('dlg_to_counter', lang)}: {ref.counter_name(number, lang)}"))
+            options.append(
+                (("counter", number), f"{text('dlg_to_counter', lang)}: {ref.counter_name(number, lang)}")
+            )
     dialog.add_list("to", text("dlg_transfer", lang, number=current.get("number", "")), options)
-    dialog.add_combo("position", text("dlg_position", lang),
-                     [("keep", text("dlg_keep", lang)), ("end", text("dlg_end", lang))])
+    dialog.add_combo(
+        "position",
+        text("dlg_position", lang),
+        [("keep", text("dlg_keep", lang)), ("end", text("dlg_end", lang))],
+    )
     return dialog
 
 
@@ -955,9 +1045,15 @@ class SupervisorWindow(StaffWindow):
         if action == "transfer":
             view = self.hall.views.get(number or 0) or {}
             self.dialog = transfer_dialog(self.hall.ref, view.get("current") or {}, number, self.lang, self)
-            self._open(lambda v: self.commands.act(
-                "transfer", counter=number, to_service=v["to"][1] if v["to"][0] == "service" else None,
-                to_counter=v["to"][1] if v["to"][0] == "counter" else None, position=v["position"]))
+            self._open(
+                lambda v: self.commands.act(
+                    "transfer",
+                    counter=number,
+                    to_service=v["to"][1] if v["to"][0] == "service" else None,
+                    to_counter=v["to"][1] if v["to"][0] == "counter" else None,
+                    position=v["position"],
+                )
+            )
         elif action == "call_ticket":
             self.dialog = PickDialog(text("dlg_call_ticket", self.lang), self.lang, self)
             self.dialog.add_line("ticket", text("dlg_ticket_number", self.lang), "S001")
@@ -1007,10 +1103,14 @@ class SupervisorWindow(StaffWindow):
         if self.selected is None:
             self.acting.setText(text("sv_pick", lang))
         else:
-            self.acting.setText(text("sv_act_for", lang, counter=self.hall.ref.counter_name(self.selected, lang)))
+            self.acting.setText(
+                text("sv_act_for", lang, counter=self.hall.ref.counter_name(self.selected, lang))
+            )
         self.pad.show_state(lambda a: self.hall.availability(self.selected, a), {}, lang)
         has_referred = self.referred_list.currentItem() is not None
-        self.call_referred.setEnabled(has_referred and self.hall.availability(self.selected, "call_ticket").enabled)
+        self.call_referred.setEnabled(
+            has_referred and self.hall.availability(self.selected, "call_ticket").enabled
+        )
 
     def counter_row(self, number: int) -> list[tuple[str, str]]:
         """The cells of one counter's row as (text, phase) pairs; phase colours the timer cell."""
@@ -1025,34 +1125,52 @@ class SupervisorWindow(StaffWindow):
             timer = text("ts_called", lang)
         note = ""
         if view.get("state") == "paused":
-            note = text("sv_paused", lang, reason=hall.ref.label("pause_reasons", view.get("pause_reason"), lang))
+            note = text(
+                "sv_paused", lang, reason=hall.ref.label("pause_reasons", view.get("pause_reason"), lang)
+            )
         elif reading.phase == "over":
             note = text("sv_over", lang)
         ticket = ""
         if current:
             prefix_free = hall.ref.service_name(current.get("service_id"), lang).split(" — ")[-1]
-            ticket = f"{current['number']} · {prefix_free}" if len(prefix_free) <= 18 else str(current["number"])
+            ticket = (
+                f"{current['number']} · {prefix_free}" if len(prefix_free) <= 18 else str(current["number"])
+            )
         number_name = hall.ref.counter_name(number, lang)
-        return [(number_name, ""), (state_name(view.get("state", ""), lang, "cs"), ""),
-                (view.get("staff") or "—", ""), (ticket or "—", ""), (timer or "—", reading.phase), (note, "")]
+        return [
+            (number_name, ""),
+            (state_name(view.get("state", ""), lang, "cs"), ""),
+            (view.get("staff") or "—", ""),
+            (ticket or "—", ""),
+            (timer or "—", reading.phase),
+            (note, ""),
+        ]
 
     def _show_counters(self) -> None:
         lang = self.lang
         table = self.table
-        table.setHorizontalHeaderLabels([text(k, lang) for k in ("sv_counter", "sv_state", "sv_staff", "sv_ticket",
-                                                                  "sv_timer", "sv_note")])
+        table.setHorizontalHeaderLabels(
+            [
+                text(k, lang)
+                for k in ("sv_counter", "sv_state", "sv_staff", "sv_ticket", "sv_timer", "sv_note")
+            ]
+        )
         numbers = sorted(self.hall.views)
         table.setRowCount(len(numbers))
         for row, number in enumerate(numbers):
             for column, (value, phase) in enumerate(self.counter_row(number)):
                 item = table_cell(table, row, column, value)
                 if column == 4:
-                    background, colour = PHASE_STYLE["none"] if phase in ("", "none", "called") else PHASE_STYLE[phase]
+                    background, colour = (
+                        PHASE_STYLE["none"] if phase in ("", "none", "called") else PHASE_STYLE[phase]
+                    )
                     item.setBackground(QColor(background))
                     item.setForeground(QColor(colour))
                 elif column == 1:
                     state = self.hall.views[number].get("state")
-                    item.setForeground(QColor({"open": "#0a6b2c", "paused": "#9a6700"}.get(state or "", "#8c959f")))
+                    item.setForeground(
+                        QColor({"open": "#0a6b2c", "paused": "#9a6700"}.get(state or "", "#8c959f"))
+                    )
         if numbers and table.rowHeight(0) < 30:
             table.resizeRowsToContents()
         if self.selected in numbers:
@@ -1067,12 +1185,18 @@ class SupervisorWindow(StaffWindow):
         hall, lang = self.hall, self.lang
         rows = [r for r in hall.queue() if r.waiting or r.longest is not None]
         table = self.queue_table
-        table.setHorizontalHeaderLabels([text("queue_service", lang), text("queue_waiting", lang),
-                                         text("queue_longest", lang)])
+        table.setHorizontalHeaderLabels(
+            [text("queue_service", lang), text("queue_waiting", lang), text("queue_longest", lang)]
+        )
         table.setRowCount(len(rows))
         for index, row in enumerate(rows):
-            for column, value in enumerate([hall.ref.service_name(row.service_id, lang), str(row.waiting),
-                                            minutes_text(row.longest, lang)]):
+            for column, value in enumerate(
+                [
+                    hall.ref.service_name(row.service_id, lang),
+                    str(row.waiting),
+                    minutes_text(row.longest, lang),
+                ]
+            ):
                 table_cell(table, index, column, value)
 
     def _show_referred(self) -> None:
@@ -1085,11 +1209,21 @@ class SupervisorWindow(StaffWindow):
         now = hall.clock.now()
         for ticket in hall.referred.values():
             source = ticket.get("from_counter")
-            caption = (text("sv_referred_from", lang, number=ticket["number"],
-                            counter=hall.ref.counter_name(source, lang)) if source else ticket["number"])
+            caption = (
+                text(
+                    "sv_referred_from",
+                    lang,
+                    number=ticket["number"],
+                    counter=hall.ref.counter_name(source, lang),
+                )
+                if source
+                else ticket["number"]
+            )
             arrival = parse_time(arrivals.get(ticket["id"]) or ticket.get("arrival_at"))
             if arrival is not None:
-                caption += " — " + text("sv_waited", lang, wait=minutes_text((now - arrival).total_seconds(), lang))
+                caption += " — " + text(
+                    "sv_waited", lang, wait=minutes_text((now - arrival).total_seconds(), lang)
+                )
             item = QListWidgetItem(caption)
             item.setData(Qt.ItemDataRole.UserRole, ticket["id"])
             self.referred_list.addItem(item)
@@ -1109,14 +1243,21 @@ class SupervisorWindow(StaffWindow):
 
             alert = device_alert(device)
             health = device.get("health") or {}
-            parts = ", ".join(f"{text('part_' + k, lang) if 'part_' + k in TABLE else k}: "
-                              f"{text('health_' + v, lang) if 'health_' + v in TABLE else v}"
-                              for k, v in sorted(health.items()))
+            parts = ", ".join(
+                f"{text('part_' + k, lang) if 'part_' + k in TABLE else k}: "
+                f"{text('health_' + v, lang) if 'health_' + v in TABLE else v}"
+                for k, v in sorted(health.items())
+            )
             state = text(alert, lang) if alert else text("device_ok", lang)
             detail = " — ".join(x for x in (parts, device.get("detail") or "") if x)
-            colour = "#c62828" if alert in ("alert_error", "alert_disconnected", "alert_silent") else (
-                "#9a6700" if alert else "#0a6b2c")
+            colour = (
+                "#c62828"
+                if alert in ("alert_error", "alert_disconnected", "alert_silent")
+                else ("#9a6700" if alert else "#0a6b2c")
+            )
             name = device.get("name") or device["id"]
-            lines.append(f"<span style='color:{colour}'><b>{'⚠ ' if alert else '● '}{name}</b>: {state}</span>"
-                         + (f" <span style='color:#57606a'>{detail}</span>" if detail else ""))
+            lines.append(
+                f"<span style='color:{colour}'><b>{'⚠ ' if alert else '● '}{name}</b>: {state}</span>"
+                + (f" <span style='color:#57606a'>{detail}</span>" if detail else "")
+            )
         self.devices_list.setText("<br>".join(lines) or text("sv_devices_ok", lang))

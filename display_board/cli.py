@@ -35,9 +35,11 @@ def parse_servers(values: Sequence[str]) -> list[str]:
     for url in urls:
         parsed = urlparse(url)
         if parsed.scheme not in ("ws", "wss") or not parsed.hostname:
-            raise UsageError(f"--server: {url!r} is not a websocket URL (expected ws://HOST:PORT/ or wss://...)")
+            raise UsageError(
+                f"--server: {url!r} is not a websocket URL (expected ws://HOST:PORT/ or wss://...)"
+            )
         try:
-            _ = parsed.port   # raises on a port that is not a number in 0-65535
+            _ = parsed.port  # raises on a port that is not a number in 0-65535
         except ValueError:
             raise UsageError(f"--server: {url!r} has an invalid port") from None
     return urls
@@ -53,8 +55,10 @@ def read_token(token: str | None, token_file: str | None) -> str:
     else:
         value = (token or os.environ.get("DAWR_BOARD_TOKEN", "")).strip()
     if not value:
-        raise UsageError("no device token: pass --token TOKEN or --token-file FILE "
-                         "(mint one with: dawr admin add-device --role board)")
+        raise UsageError(
+            "no device token: pass --token TOKEN or --token-file FILE "
+            "(mint one with: dawr admin add-device --role board)"
+        )
     return value
 
 
@@ -70,7 +74,11 @@ def read_ticker(path: str | None) -> list[tuple[str, str]]:
         raise UsageError(f"--ticker: {path} is not valid TOML: {error}") from None
     messages = []
     for i, item in enumerate(data.get("messages", [])):
-        if not isinstance(item, dict) or not isinstance(item.get("ar"), str) or not isinstance(item.get("en"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("ar"), str)
+            or not isinstance(item.get("en"), str)
+        ):
             raise UsageError(f"--ticker: {path}: messages[{i}] needs text keys 'ar' and 'en'")
         messages.append((item["ar"].strip(), item["en"].strip()))
     return messages
@@ -92,14 +100,31 @@ def _run(args: argparse.Namespace) -> int:
     except (UsageError, ZoneError) as error:
         print(f"dawr board: {error}", file=sys.stderr)
         return 2
-    return run_board(urls, token, zone=zone, fullscreen=args.fullscreen, announce=not args.no_announce,
-                     lang_cycle_seconds=args.lang_cycle_seconds, lang=args.lang, ticker=ticker,
-                     size=args.size)
+    return run_board(
+        urls,
+        token,
+        zone=zone,
+        fullscreen=args.fullscreen,
+        announce=not args.no_announce,
+        lang_cycle_seconds=args.lang_cycle_seconds,
+        lang=args.lang,
+        ticker=ticker,
+        size=args.size,
+    )
 
 
-def run_board(urls: list[str], token: str, *, zone: frozenset[int] | None = None, fullscreen: bool = False,
-              announce: bool = True, lang_cycle_seconds: float = 0, lang: str = "ar",
-              ticker: Sequence[tuple[str, str]] = (), size: str = "1280x720") -> int:
+def run_board(
+    urls: list[str],
+    token: str,
+    *,
+    zone: frozenset[int] | None = None,
+    fullscreen: bool = False,
+    announce: bool = True,
+    lang_cycle_seconds: float = 0,
+    lang: str = "ar",
+    ticker: Sequence[tuple[str, str]] = (),
+    size: str = "1280x720",
+) -> int:
     """Open the board window and run until closed (or SIGINT/SIGTERM); returns the exit code."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -120,10 +145,15 @@ def run_board(urls: list[str], token: str, *, zone: frozenset[int] | None = None
     view = BoardView(state, ticket_fonts(), lang="en" if lang == "en" else "ar")
     announcer = Announcer(QtAudioPlayer(), EspeakSynthesizer()) if announce else None
     client = HallClient(urls, DeviceLogin(token))
-    controller = BoardController(client, state, view, announcer, lang_cycle_seconds=lang_cycle_seconds,
-                                 ticker_extra=ticker)
-    log.info("board for counters %s, server %s, announcements %s", describe(zone), ", ".join(urls),
-             "on" if announce else "off")
+    controller = BoardController(
+        client, state, view, announcer, lang_cycle_seconds=lang_cycle_seconds, ticker_extra=ticker
+    )
+    log.info(
+        "board for counters %s, server %s, announcements %s",
+        describe(zone),
+        ", ".join(urls),
+        "on" if announce else "off",
+    )
     if fullscreen:
         view.showFullScreen()
     else:
@@ -144,21 +174,40 @@ def run_board(urls: list[str], token: str, *, zone: frozenset[int] | None = None
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``dawr board``."""
-    board = sub.add_parser("board", help="run the hall display board (now calling, waiting, announcements)",
-                           description="The hall display board: shows and announces calls from the hall server.")
-    board.add_argument("--server", action="append", required=True, metavar="URL",
-                       help="hall server websocket URL, e.g. ws://hall-server:8765/ (repeat or comma-separate "
-                            "to add a standby)")
+    board = sub.add_parser(
+        "board",
+        help="run the hall display board (now calling, waiting, announcements)",
+        description="The hall display board: shows and announces calls from the hall server.",
+    )
+    board.add_argument(
+        "--server",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="hall server websocket URL, e.g. ws://hall-server:8765/ (repeat or comma-separate "
+        "to add a standby)",
+    )
     board.add_argument("--token", help="this board's device token (from dawr admin add-device)")
     board.add_argument("--token-file", help="read the device token from this file (keeps it out of ps)")
-    board.add_argument("--counters", metavar="SPEC",
-                       help="show only these counters (a zone of the hall), e.g. 1-4,7; default: all")
+    board.add_argument(
+        "--counters",
+        metavar="SPEC",
+        help="show only these counters (a zone of the hall), e.g. 1-4,7; default: all",
+    )
     board.add_argument("--fullscreen", action="store_true", help="fill the screen (the hall display)")
     board.add_argument("--no-announce", action="store_true", help="do not chime or speak calls")
-    board.add_argument("--lang-cycle-seconds", type=float, default=0, metavar="N",
-                       help="switch between the Arabic and the English layout every N seconds (0: stay)")
-    board.add_argument("--lang", choices=("ar", "en"), default="ar", help="first layout language (default ar)")
-    board.add_argument("--ticker", metavar="FILE",
-                       help="TOML with extra ticker messages: [[messages]] ar = \"…\" en = \"…\"")
+    board.add_argument(
+        "--lang-cycle-seconds",
+        type=float,
+        default=0,
+        metavar="N",
+        help="switch between the Arabic and the English layout every N seconds (0: stay)",
+    )
+    board.add_argument(
+        "--lang", choices=("ar", "en"), default="ar", help="first layout language (default ar)"
+    )
+    board.add_argument(
+        "--ticker", metavar="FILE", help='TOML with extra ticker messages: [[messages]] ar = "…" en = "…"'
+    )
     board.add_argument("--size", default="1280x720", help="window size when not --fullscreen")
     board.set_defaults(func=_run)

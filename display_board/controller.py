@@ -46,10 +46,20 @@ class BoardController(QObject):
     changed = Signal()
     problem = Signal(str)
 
-    def __init__(self, client: HallClient, state: BoardState, view: BoardView, announcer: Announcer | None, *,
-                 heartbeat_seconds: float = HEARTBEAT_SECONDS, heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
-                 lang_cycle_seconds: float = 0, ticker_extra: Sequence[tuple[str, str]] = (),
-                 login_retry_seconds: float = LOGIN_RETRY_SECONDS, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        client: HallClient,
+        state: BoardState,
+        view: BoardView,
+        announcer: Announcer | None,
+        *,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+        lang_cycle_seconds: float = 0,
+        ticker_extra: Sequence[tuple[str, str]] = (),
+        login_retry_seconds: float = LOGIN_RETRY_SECONDS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.state = state
@@ -122,7 +132,9 @@ class BoardController(QObject):
         self.view.set_ticker(ticker_messages(self.state, self.ticker_extra))
         self._changed()
         for call in missed:
-            log.info("announcing %s to counter %s, called while the board was offline", call.number, call.counter)
+            log.info(
+                "announcing %s to counter %s, called while the board was offline", call.number, call.counter
+            )
             self._announce(call)
 
     def _on_push(self, message: dict[str, Any]) -> None:
@@ -150,12 +162,18 @@ class BoardController(QObject):
     def _on_logged_in(self, data: dict[str, Any]) -> None:
         log.info("logged in as board %s of branch %s", data.get("device_id"), data.get("branch"))
         announcer = "unknown" if self.announcer is None else "ok"
-        self.client.request("device_health", display="ok", announcer=announcer,
-                            detail="silent board" if self.announcer is None else "")
+        self.client.request(
+            "device_health",
+            display="ok",
+            announcer=announcer,
+            detail="silent board" if self.announcer is None else "",
+        )
 
     def _on_login_failed(self, code: str, message: str) -> None:
-        text = f"the server refused this board's token ({code}: {message}); check --token and the branch " \
-               f"config's [[devices]]; retrying in {self._login_retry.interval() // 1000} s"
+        text = (
+            f"the server refused this board's token ({code}: {message}); check --token and the branch "
+            f"config's [[devices]]; retrying in {self._login_retry.interval() // 1000} s"
+        )
         log.error("%s", text)
         self.problem.emit(text)
         self._login_retry.start()

@@ -20,33 +20,54 @@ from qtkit.i18n import Language, Texts, localize_digits, other
 
 from .state import BoardState, Highlight
 
-TEXTS = Texts({
-    "now_calling": ("النداء الحالي", "Now calling"),
-    "recent": ("النداءات السابقة", "Recent calls"),
-    "waiting": ("الانتظار", "Waiting"),
-    "ticket": ("التذكرة", "Ticket"),
-    "counter": ("الشباك", "Counter"),
-    "people": ("منتظرون", "waiting"),
-    "estimate": ("الانتظار المتوقع", "expected wait"),
-    "no_wait": ("بلا انتظار", "no wait"),
-    "minutes": ("{minutes} دقيقة", "{minutes} min"),
-    "not_now": ("غير متاحة الآن", "not available now"),
-    "recall": ("نداء مكرر", "Second call"),
-    "no_calls": ("بانتظار النداء التالي", "Waiting for the next call"),
-    "closed": ("الفرع مغلق الآن", "The branch is closed now"),
-    "reconnecting": ("جارٍ إعادة الاتصال", "Reconnecting"),
-    "connecting": ("جارٍ الاتصال بالخادم", "Connecting to the server"),
-    "hotline": ("لحجز موعد اتصل بمركز الاتصال الوطني {hotline}",
-                "To book an appointment, call the National Contact Centre on {hotline}"),
-    "keep_ticket": ("يرجى الاحتفاظ بالتذكرة حتى إتمام المعاملة",
-                    "Please keep your ticket until your transaction is complete"),
-    "listen": ("انتبه للنداء ورقم الشباك على الشاشة", "Listen for your number and watch the screen for your counter"),
-})
+TEXTS = Texts(
+    {
+        "now_calling": ("النداء الحالي", "Now calling"),
+        "recent": ("النداءات السابقة", "Recent calls"),
+        "waiting": ("الانتظار", "Waiting"),
+        "ticket": ("التذكرة", "Ticket"),
+        "counter": ("الشباك", "Counter"),
+        "people": ("منتظرون", "waiting"),
+        "estimate": ("الانتظار المتوقع", "expected wait"),
+        "no_wait": ("بلا انتظار", "no wait"),
+        "minutes": ("{minutes} دقيقة", "{minutes} min"),
+        "not_now": ("غير متاحة الآن", "not available now"),
+        "recall": ("نداء مكرر", "Second call"),
+        "no_calls": ("بانتظار النداء التالي", "Waiting for the next call"),
+        "closed": ("الفرع مغلق الآن", "The branch is closed now"),
+        "reconnecting": ("جارٍ إعادة الاتصال", "Reconnecting"),
+        "connecting": ("جارٍ الاتصال بالخادم", "Connecting to the server"),
+        "hotline": (
+            "لحجز موعد اتصل بمركز الاتصال الوطني {hotline}",
+            "To book an appointment, call the National Contact Centre on {hotline}",
+        ),
+        "keep_ticket": (
+            "يرجى الاحتفاظ بالتذكرة حتى إتمام المعاملة",
+            "Please keep your ticket until your transaction is complete",
+        ),
+        "listen": (
+            "انتبه للنداء ورقم الشباك على الشاشة",
+            "Listen for your number and watch the screen for your counter",
+        ),
+    }
+)
 """The board's wording, Arabic first."""
 
 EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +172,9 @@ def ticker_messages(state: BoardState, extra: Sequence[tuple[str, str]] = ()) ->
     digits = state.branch.digits if state.branch else "western"
     items: list[tuple[str, str]] = []
     if hotline:
-        items.append((TEXTS.get("hotline", "ar", hotline=hotline), TEXTS.get("hotline", "en", hotline=hotline)))
+        items.append(
+            (TEXTS.get("hotline", "ar", hotline=hotline), TEXTS.get("hotline", "en", hotline=hotline))
+        )
     items.extend(state.branch.notices if state.branch else ())
     items.extend(extra)
     items.append((TEXTS.get("keep_ticket", "ar"), TEXTS.get("keep_ticket", "en")))
@@ -161,34 +184,50 @@ def ticker_messages(state: BoardState, extra: Sequence[tuple[str, str]] = ()) ->
     return tuple(out)
 
 
-def board_model(state: BoardState, lang: Language, *, now: float | None = None,
-                ticker: Sequence[str] = ()) -> BoardModel:
+def board_model(
+    state: BoardState, lang: Language, *, now: float | None = None, ticker: Sequence[str] = ()
+) -> BoardModel:
     """The screen for ``state`` in layout language ``lang`` at local monotonic time ``now``."""
     branch = state.branch
     digits = branch.digits if branch else "western"
     local = state.server_now().astimezone(_zone(branch.timezone if branch else "Asia/Bahrain"))
-    time_text = (localize_digits(format_time_ar(local), digits) if lang == "ar" else format_time_en(local))
-    date = Bilingual(localize_digits(format_date(local, lang), digits) if lang == "ar" else format_date(local, lang),
-                     format_date(local, other(lang)) if lang == "ar"
-                     else localize_digits(format_date(local, "ar"), digits))
-    names = Bilingual(*((branch.name_ar, branch.name_en) if lang == "ar" else (branch.name_en, branch.name_ar))) \
-        if branch else Bilingual("", "")
+    time_text = localize_digits(format_time_ar(local), digits) if lang == "ar" else format_time_en(local)
+    date = Bilingual(
+        localize_digits(format_date(local, lang), digits) if lang == "ar" else format_date(local, lang),
+        format_date(local, other(lang))
+        if lang == "ar"
+        else localize_digits(format_date(local, "ar"), digits),
+    )
+    names = (
+        Bilingual(*((branch.name_ar, branch.name_en) if lang == "ar" else (branch.name_en, branch.name_ar)))
+        if branch
+        else Bilingual("", "")
+    )
     connection = None
     if not state.connected:
         connection = _bi("reconnecting" if state.loaded else "connecting", lang)
     rows = tuple(
-        NowRow(ticket=call.number, counter=_digits(str(call.counter), lang, digits), highlight=state.highlight(call, now),
-               recall=_bi("recall", lang) if call.recall else None)
+        NowRow(
+            ticket=call.number,
+            counter=_digits(str(call.counter), lang, digits),
+            highlight=state.highlight(call, now),
+            recall=_bi("recall", lang) if call.recall else None,
+        )
         for call in state.now_calling()
     )
     empty = None
     if not rows:
         empty = _bi("closed", lang) if state.loaded and not state.open else _bi("no_calls", lang)
-    recent = tuple(RecentItem(call.number, _digits(str(call.counter), lang, digits)) for call in state.recent())
+    recent = tuple(
+        RecentItem(call.number, _digits(str(call.counter), lang, digits)) for call in state.recent()
+    )
     waiting = []
     for service in state.visible_services():
-        name = Bilingual(service.name_ar, service.name_en) if lang == "ar" else Bilingual(service.name_en,
-                                                                                          service.name_ar)
+        name = (
+            Bilingual(service.name_ar, service.name_en)
+            if lang == "ar"
+            else Bilingual(service.name_en, service.name_ar)
+        )
         if not service.available:
             estimate = _bi("not_now", lang)
         elif service.waiting == 0 or not service.wait_minutes:
@@ -198,8 +237,21 @@ def board_model(state: BoardState, lang: Language, *, now: float | None = None,
             estimate = Bilingual(_minutes(minutes, lang, digits), _minutes(minutes, other(lang), digits))
         count = localize_digits(str(service.waiting), digits) if lang == "ar" else str(service.waiting)
         waiting.append(WaitRow(name=name, count=count, estimate=estimate))
-    headings = {key: _bi(key, lang) for key in ("now_calling", "recent", "waiting", "ticket", "counter",
-                                                   "people", "estimate")}
-    return BoardModel(lang=lang, branch=names, time=time_text, date=date, connection=connection,
-                      headings=headings, now_calling=rows, empty=empty, recent=recent, waiting=tuple(waiting),
-                      stale=not state.connected, ticker=tuple(ticker))
+    headings = {
+        key: _bi(key, lang)
+        for key in ("now_calling", "recent", "waiting", "ticket", "counter", "people", "estimate")
+    }
+    return BoardModel(
+        lang=lang,
+        branch=names,
+        time=time_text,
+        date=date,
+        connection=connection,
+        headings=headings,
+        now_calling=rows,
+        empty=empty,
+        recent=recent,
+        waiting=tuple(waiting),
+        stale=not state.connected,
+        ticker=tuple(ticker),
+    )

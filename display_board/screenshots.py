@@ -27,10 +27,10 @@ from hardware.fonts import ticket_fonts
 from qtkit.i18n import Language
 from qtkit.server_clock import ServerClock
 from server.core import engine as cmds
-from server.net import views
 from server.core.config import BranchConfig, load_default_config
 from server.core.errors import DomainError
 from server.core.events import Event
+from server.net import views
 
 from .model import ticker_messages
 from .state import BoardState
@@ -38,8 +38,15 @@ from .view import BoardView
 
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
 MORNING = datetime(2026, 11, 22, 6, 40, tzinfo=UTC)  # 09:40 in Bahrain, a Sunday
-SHARES = (("inquiry", 32), ("data_update", 23), ("mazaya", 16), ("studies", 10), ("feedback", 8),
-          ("housing", 4), ("legal", 1))
+SHARES = (
+    ("inquiry", 32),
+    ("data_update", 23),
+    ("mazaya", 16),
+    ("studies", 10),
+    ("feedback", 8),
+    ("housing", 4),
+    ("legal", 1),
+)
 
 
 class _Clock:
@@ -148,8 +155,9 @@ def build_state(config: BranchConfig, clock: _Clock, *, live: bool = True) -> Bo
 
 def render(state: BoardState, lang: Language, size: tuple[int, int], clock: _Clock) -> QImage:
     """The board at ``size`` in layout ``lang`` as a QImage."""
-    view = BoardView(state, ticket_fonts(), lang=lang, ticker=ticker_messages(state), animate=False,
-                     monotonic=clock)
+    view = BoardView(
+        state, ticket_fonts(), lang=lang, ticker=ticker_messages(state), animate=False, monotonic=clock
+    )
     view.resize(*size)
     image = view.grab().toImage()
     view.deleteLater()
@@ -174,8 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             image = render(state, lang, (width, height), clock)
             path = out / f"board-{lang}-{width}x{height}.png"
             image.save(str(path))
-            small = image.scaled(width // 4, height // 4, Qt.AspectRatioMode.KeepAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
+            small = image.scaled(
+                width // 4,
+                height // 4,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             small.save(str(out / f"board-{lang}-{width}x{height}-25pct.png"))
             written.append(path)
     offline = build_state(config, clock, live=False)

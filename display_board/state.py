@@ -47,9 +47,15 @@ BLINK_PERIOD = 0.5
 MISSED_CALL_SECONDS = 120.0
 """On a resync, a call made this recently that the board never saw is announced (it was missed offline)."""
 
-INACTIVE_EVENTS = frozenset({
-    "ticket_no_show", "ticket_parked", "ticket_transferred", "ticket_finished", "ticket_cancelled",
-})
+INACTIVE_EVENTS = frozenset(
+    {
+        "ticket_no_show",
+        "ticket_parked",
+        "ticket_transferred",
+        "ticket_finished",
+        "ticket_cancelled",
+    }
+)
 """Events after which the ticket is no longer waited for at its counter."""
 
 
@@ -136,9 +142,16 @@ def _int_or_none(value: Any) -> int | None:
 class BoardState:
     """The board's state (see the module docstring)."""
 
-    def __init__(self, zone: frozenset[int] | None = None, *, history: int = HISTORY_LIMIT,
-                 now_calling_limit: int = NOW_CALLING_LIMIT, recent_limit: int = RECENT_LIMIT,
-                 monotonic: Callable[[], float] = time.monotonic, clock: ServerClock | None = None) -> None:
+    def __init__(
+        self,
+        zone: frozenset[int] | None = None,
+        *,
+        history: int = HISTORY_LIMIT,
+        now_calling_limit: int = NOW_CALLING_LIMIT,
+        recent_limit: int = RECENT_LIMIT,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: ServerClock | None = None,
+    ) -> None:
         self.zone = zone
         self.history = max(history, now_calling_limit + recent_limit)
         self.now_calling_limit = now_calling_limit
@@ -177,8 +190,11 @@ class BoardState:
     def visible_services(self) -> list[ServiceWait]:
         """Services a citizen can wait for now, or that have people waiting; on a board of a zone, only the
         services its counters serve."""
-        return [s for s in self.services if (s.available or s.waiting > 0)
-                and (self.zone_services is None or s.id in self.zone_services)]
+        return [
+            s
+            for s in self.services
+            if (s.available or s.waiting > 0) and (self.zone_services is None or s.id in self.zone_services)
+        ]
 
     def highlight(self, call: Call, now: float | None = None) -> Highlight:
         """How ``call``'s row is drawn at local monotonic time ``now``."""
@@ -230,20 +246,29 @@ class BoardState:
         server_now = _parse_time(data.get("now"))
         branch = data.get("branch") or {}
         facts = BranchFacts(
-            id=str(branch.get("id", "")), name_ar=str(branch.get("name_ar", "")),
-            name_en=str(branch.get("name_en", "")), timezone=str(branch.get("timezone") or "Asia/Bahrain"),
-            digits=str(branch.get("digits") or "western"), hotline=str(branch.get("hotline") or ""),
+            id=str(branch.get("id", "")),
+            name_ar=str(branch.get("name_ar", "")),
+            name_en=str(branch.get("name_en", "")),
+            timezone=str(branch.get("timezone") or "Asia/Bahrain"),
+            digits=str(branch.get("digits") or "western"),
+            hotline=str(branch.get("hotline") or ""),
             day=branch.get("day"),
-            notices=tuple((str(n.get("ar", "")), str(n.get("en", ""))) for n in branch.get("notices") or ()
-                          if isinstance(n, Mapping) and n.get("ar") and n.get("en")),
+            notices=tuple(
+                (str(n.get("ar", "")), str(n.get("en", "")))
+                for n in branch.get("notices") or ()
+                if isinstance(n, Mapping) and n.get("ar") and n.get("en")
+            ),
         )
         if self.branch is not None and facts.day != self.branch.day:
             self.calls.clear()  # a new day: yesterday's calls are gone
         self.branch = facts
         if "open" in branch:
             self.open = bool(branch["open"])
-        self.counters = {int(c["number"]): (str(c.get("name_ar", "")), str(c.get("name_en", "")))
-                         for c in data.get("counters") or () if isinstance(c, Mapping) and "number" in c}
+        self.counters = {
+            int(c["number"]): (str(c.get("name_ar", "")), str(c.get("name_en", "")))
+            for c in data.get("counters") or ()
+            if isinstance(c, Mapping) and "number" in c
+        }
         zone_services: set[str] = set()
         for row in data.get("counters") or ():
             if isinstance(row, Mapping) and in_zone(self.zone, _int_or_none(row.get("number"))):
@@ -252,8 +277,11 @@ class BoardState:
         if "services" in data:
             self._set_services(data["services"])
 
-        rows = [r for r in data.get("now_calling") or () if isinstance(r, Mapping)
-                and in_zone(self.zone, _int_or_none(r.get("counter")))]
+        rows = [
+            r
+            for r in data.get("now_calling") or ()
+            if isinstance(r, Mapping) and in_zone(self.zone, _int_or_none(r.get("counter")))
+        ]
         live = {str(r["id"]): r for r in rows if "id" in r}
         missed: list[Call] = []
         for ticket_id, call in list(self.calls.items()):
@@ -267,16 +295,28 @@ class BoardState:
             if known is not None:
                 changed = known.counter != counter or recalls > known.recalls
                 fresh = changed and (server_now - called_at).total_seconds() <= MISSED_CALL_SECONDS
-                updated = replace(known, counter=counter, recalls=recalls, active=True,
-                                  last_at=max(known.last_at, called_at),
-                                  flashed_at=self.monotonic() if fresh else known.flashed_at)
+                updated = replace(
+                    known,
+                    counter=counter,
+                    recalls=recalls,
+                    active=True,
+                    last_at=max(known.last_at, called_at),
+                    flashed_at=self.monotonic() if fresh else known.flashed_at,
+                )
                 self.calls[ticket_id] = updated
                 if fresh:
                     missed.append(updated)
                 continue
-            call = Call(ticket_id=ticket_id, number=str(row.get("number", ticket_id)), counter=counter,
-                        service_id=row.get("service_id"), service_ar=str(row.get("service_ar", "")),
-                        service_en=str(row.get("service_en", "")), last_at=called_at, recalls=recalls)
+            call = Call(
+                ticket_id=ticket_id,
+                number=str(row.get("number", ticket_id)),
+                counter=counter,
+                service_id=row.get("service_id"),
+                service_ar=str(row.get("service_ar", "")),
+                service_en=str(row.get("service_en", "")),
+                last_at=called_at,
+                recalls=recalls,
+            )
             if self.loaded and (server_now - called_at).total_seconds() <= MISSED_CALL_SECONDS:
                 call = replace(call, flashed_at=self.monotonic())
                 missed.append(call)
@@ -321,10 +361,18 @@ class BoardState:
             recalls = 0
             if kind == "ticket_recalled":
                 recalls = _int_or_none(event.get("recalls")) or ((known.recalls + 1) if known else 1)
-            call = Call(ticket_id=ticket_id, number=str(ticket.get("number", ticket_id)), counter=counter,
-                        service_id=ticket.get("service_id"), service_ar=str(ticket.get("service_ar", "")),
-                        service_en=str(ticket.get("service_en", "")), last_at=_parse_time(event.get("at")),
-                        recalls=recalls, active=True, flashed_at=self.monotonic())
+            call = Call(
+                ticket_id=ticket_id,
+                number=str(ticket.get("number", ticket_id)),
+                counter=counter,
+                service_id=ticket.get("service_id"),
+                service_ar=str(ticket.get("service_ar", "")),
+                service_en=str(ticket.get("service_en", "")),
+                last_at=_parse_time(event.get("at")),
+                recalls=recalls,
+                active=True,
+                flashed_at=self.monotonic(),
+            )
             self.calls[ticket_id] = call  # newest at the end
             self._trim()
             self.version += 1
@@ -346,11 +394,17 @@ class BoardState:
         for row in rows:
             if not isinstance(row, Mapping) or "id" not in row:
                 continue
-            services.append(ServiceWait(
-                id=str(row["id"]), prefix=str(row.get("prefix", "")), name_ar=str(row.get("name_ar", "")),
-                name_en=str(row.get("name_en", "")), waiting=_int_or_none(row.get("waiting")) or 0,
-                wait_minutes=_int_or_none(row.get("wait_minutes")), available=bool(row.get("available", True)),
-            ))
+            services.append(
+                ServiceWait(
+                    id=str(row["id"]),
+                    prefix=str(row.get("prefix", "")),
+                    name_ar=str(row.get("name_ar", "")),
+                    name_en=str(row.get("name_en", "")),
+                    waiting=_int_or_none(row.get("waiting")) or 0,
+                    wait_minutes=_int_or_none(row.get("wait_minutes")),
+                    available=bool(row.get("available", True)),
+                )
+            )
         self.services = tuple(services)
 
     def _reorder(self) -> None:
@@ -360,4 +414,3 @@ class BoardState:
     def _trim(self) -> None:
         while len(self.calls) > self.history:
             self.calls.popitem(last=False)
-

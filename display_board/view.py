@@ -54,9 +54,17 @@ class BoardView(QWidget):
 
     shown_changed = Signal(object)
 
-    def __init__(self, state: BoardState, fonts: FontChoice, *, lang: Language = "ar",
-                 ticker: Sequence[str] = (), animate: bool = True,
-                 monotonic: Callable[[], float] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: BoardState,
+        fonts: FontChoice,
+        *,
+        lang: Language = "ar",
+        ticker: Sequence[str] = (),
+        animate: bool = True,
+        monotonic: Callable[[], float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state = state
         self.fonts = fonts
@@ -184,28 +192,58 @@ class BoardView(QWidget):
             self.shown = model
             self.shown_changed.emit(model)
 
-    def _text(self, painter: QPainter, rect: QRectF, text: str, units: float, *, bold: bool = False,
-              color: QColor = TEXT, align: Qt.AlignmentFlag = _START, arabic: bool | None = None,
-              min_scale: float = 0.55) -> None:
+    def _text(
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        text: str,
+        units: float,
+        *,
+        bold: bool = False,
+        color: QColor = TEXT,
+        align: Qt.AlignmentFlag = _START,
+        arabic: bool | None = None,
+        min_scale: float = 0.55,
+    ) -> None:
         """Draw ``text`` fitted into ``rect``; ``align`` _START/_END mean the layout's start/end side."""
         is_arabic = self.lang == "ar" if arabic is None else arabic
         horizontal = align
         if align in (_START, _END) and self.lang == "ar":
             horizontal = _END if align == _START else _START
         painter.setPen(color)
-        draw_fitted(painter, rect, text, self._font(units, bold=bold, arabic=is_arabic),
-                    horizontal | _VCENTER, rtl=is_arabic, min_scale=min_scale)
+        draw_fitted(
+            painter,
+            rect,
+            text,
+            self._font(units, bold=bold, arabic=is_arabic),
+            horizontal | _VCENTER,
+            rtl=is_arabic,
+            min_scale=min_scale,
+        )
 
-    def _common(self, texts: list[str], units: float, w: float, h: float, bold: bool, *,
-                other_language: bool = False) -> float:
+    def _common(
+        self, texts: list[str], units: float, w: float, h: float, bold: bool, *, other_language: bool = False
+    ) -> float:
         """The size in units at which all ``texts`` fit ``w``×``h`` units (one size for a whole column)."""
         arabic = (self.lang == "ar") != other_language
         font = self._font(units, bold=bold, arabic=arabic)
         u = self.scale.u
         return common_size(font, texts, w * u, h * u) / u
 
-    def _pair(self, painter: QPainter, x: float, y: float, w: float, h: float, words: Bilingual,
-              big: float, small: float, *, color: QColor = TEXT, bold: bool = True) -> None:
+    def _pair(
+        self,
+        painter: QPainter,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        words: Bilingual,
+        big: float,
+        small: float,
+        *,
+        color: QColor = TEXT,
+        bold: bool = True,
+    ) -> None:
         """Primary wording then the other language, smaller, on one line from the start side."""
         primary_arabic = self.lang == "ar"
         font = self._font(big, bold=bold, arabic=primary_arabic)
@@ -213,8 +251,14 @@ class BoardView(QWidget):
         self._text(painter, self._rect(x, y, width, h), words.primary, big, bold=bold, color=color)
         rest = w - width - 2.0
         if rest > 4 and words.secondary:
-            self._text(painter, self._rect(x + width + 2.0, y, rest, h), words.secondary, small,
-                       color=MUTED, arabic=not primary_arabic)
+            self._text(
+                painter,
+                self._rect(x + width + 2.0, y, rest, h),
+                words.secondary,
+                small,
+                color=MUTED,
+                arabic=not primary_arabic,
+            )
 
     def _paint_header(self, painter: QPainter, model: BoardModel) -> None:
         u = self.scale.u
@@ -223,12 +267,19 @@ class BoardView(QWidget):
         margin, clock_w = 2.2, 34.0
         name_w = wide - 2 * margin - clock_w - (30.0 if model.connection else 2.0)
         self._text(painter, self._rect(margin, 0.9, name_w, 5.6), model.branch.primary, 4.2, bold=True)
-        self._text(painter, self._rect(margin, 6.3, name_w, 3.8), model.branch.secondary, 2.7, color=MUTED,
-                   arabic=self.lang != "ar")
+        self._text(
+            painter,
+            self._rect(margin, 6.3, name_w, 3.8),
+            model.branch.secondary,
+            2.7,
+            color=MUTED,
+            arabic=self.lang != "ar",
+        )
         clock_x = wide - margin - clock_w
         self._text(painter, self._rect(clock_x, 0.6, clock_w, 6.4), model.time, 5.4, bold=True, align=_END)
-        self._text(painter, self._rect(clock_x, 6.6, clock_w, 3.6), model.date.primary, 2.6, color=MUTED,
-                   align=_END)
+        self._text(
+            painter, self._rect(clock_x, 6.6, clock_w, 3.6), model.date.primary, 2.6, color=MUTED, align=_END
+        )
         if model.connection is not None:
             pill = self._rect(clock_x - 29.0, 2.2, 27.0, 6.6)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -252,10 +303,30 @@ class BoardView(QWidget):
         ticket_w, arrow_w = left * 0.46, left * 0.16
         counter_x = margin + ticket_w + arrow_w
         counter_w = left - ticket_w - arrow_w
-        self._pair(painter, margin + 2.5, 18.2, ticket_w - 2.5, 3.2, model.headings["ticket"], 2.2, 1.8,
-                   color=MUTED, bold=False)
-        self._pair(painter, counter_x, 18.2, counter_w, 3.2, model.headings["counter"], 2.2, 1.8,
-                   color=MUTED, bold=False)
+        self._pair(
+            painter,
+            margin + 2.5,
+            18.2,
+            ticket_w - 2.5,
+            3.2,
+            model.headings["ticket"],
+            2.2,
+            1.8,
+            color=MUTED,
+            bold=False,
+        )
+        self._pair(
+            painter,
+            counter_x,
+            18.2,
+            counter_w,
+            3.2,
+            model.headings["counter"],
+            2.2,
+            1.8,
+            color=MUTED,
+            bold=False,
+        )
         top, bottom, gap, rows = 22.0, 90.5, 1.4, 4
         row_h = (bottom - top - gap * (rows - 1)) / rows
         if not model.now_calling and model.empty is not None:
@@ -263,10 +334,23 @@ class BoardView(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(PANEL)
             painter.drawRoundedRect(box, 1.4 * u, 1.4 * u)
-            self._text(painter, self._rect(margin + 3, top + row_h * 0.45, left - 6, 6.5), model.empty.primary,
-                       4.6, bold=True, align=_CENTER)
-            self._text(painter, self._rect(margin + 3, top + row_h * 0.45 + 7, left - 6, 4.5),
-                       model.empty.secondary, 3.0, color=MUTED, align=_CENTER, arabic=self.lang != "ar")
+            self._text(
+                painter,
+                self._rect(margin + 3, top + row_h * 0.45, left - 6, 6.5),
+                model.empty.primary,
+                4.6,
+                bold=True,
+                align=_CENTER,
+            )
+            self._text(
+                painter,
+                self._rect(margin + 3, top + row_h * 0.45 + 7, left - 6, 4.5),
+                model.empty.secondary,
+                3.0,
+                color=MUTED,
+                align=_CENTER,
+                arabic=self.lang != "ar",
+            )
         arrow = "←" if self.lang == "ar" else "→"
         for i, row in enumerate(model.now_calling):
             y = top + i * (row_h + gap)
@@ -281,16 +365,47 @@ class BoardView(QWidget):
                 painter.drawRoundedRect(box.adjusted(0.3 * u, 0.3 * u, -0.3 * u, -0.3 * u), 1.2 * u, 1.2 * u)
             ink = ON_AMBER if lit else TEXT
             size = row_h * 0.72
-            self._text(painter, self._rect(margin + 2.5, y, ticket_w - 2.5, row_h), row.ticket, size, bold=True,
-                       color=ink, arabic=False, min_scale=0.4)
-            self._text(painter, self._rect(margin + ticket_w, y, arrow_w, row_h), arrow, size * 0.6, bold=True,
-                       color=ink, align=_CENTER, arabic=False)
-            self._text(painter, self._rect(counter_x, y, counter_w - 2.5, row_h), row.counter, size, bold=True,
-                       color=ink, align=_CENTER, arabic=False, min_scale=0.4)
+            self._text(
+                painter,
+                self._rect(margin + 2.5, y, ticket_w - 2.5, row_h),
+                row.ticket,
+                size,
+                bold=True,
+                color=ink,
+                arabic=False,
+                min_scale=0.4,
+            )
+            self._text(
+                painter,
+                self._rect(margin + ticket_w, y, arrow_w, row_h),
+                arrow,
+                size * 0.6,
+                bold=True,
+                color=ink,
+                align=_CENTER,
+                arabic=False,
+            )
+            self._text(
+                painter,
+                self._rect(counter_x, y, counter_w - 2.5, row_h),
+                row.counter,
+                size,
+                bold=True,
+                color=ink,
+                align=_CENTER,
+                arabic=False,
+                min_scale=0.4,
+            )
             if row.recall is not None:
                 tag = f"{row.recall.primary} · {row.recall.secondary}"
-                self._text(painter, self._rect(margin + 2.5, y + row_h - 3.6, ticket_w + arrow_w, 3.2), tag,
-                           2.1, bold=True, color=ink)
+                self._text(
+                    painter,
+                    self._rect(margin + 2.5, y + row_h - 3.6, ticket_w + arrow_w, 3.2),
+                    tag,
+                    2.1,
+                    bold=True,
+                    color=ink,
+                )
 
     def _paint_recent(self, painter: QPainter, model: BoardModel) -> None:
         u = self.scale.u
@@ -308,12 +423,32 @@ class BoardView(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(PANEL)
             painter.drawRoundedRect(box, 0.9 * u, 0.9 * u)
-            self._text(painter, self._rect(cx + 1.5, cy, cell_w * 0.5, cell_h), item.ticket, 3.6, bold=True,
-                       arabic=False)
-            self._text(painter, self._rect(cx + cell_w * 0.5, cy, cell_w * 0.18, cell_h), arrow, 2.6,
-                       color=MUTED, align=_CENTER, arabic=False)
-            self._text(painter, self._rect(cx + cell_w * 0.68, cy, cell_w * 0.32 - 1.5, cell_h), item.counter,
-                       3.6, bold=True, align=_CENTER, arabic=False)
+            self._text(
+                painter,
+                self._rect(cx + 1.5, cy, cell_w * 0.5, cell_h),
+                item.ticket,
+                3.6,
+                bold=True,
+                arabic=False,
+            )
+            self._text(
+                painter,
+                self._rect(cx + cell_w * 0.5, cy, cell_w * 0.18, cell_h),
+                arrow,
+                2.6,
+                color=MUTED,
+                align=_CENTER,
+                arabic=False,
+            )
+            self._text(
+                painter,
+                self._rect(cx + cell_w * 0.68, cy, cell_w * 0.32 - 1.5, cell_h),
+                item.counter,
+                3.6,
+                bold=True,
+                align=_CENTER,
+                arabic=False,
+            )
 
     def _paint_waiting(self, painter: QPainter, model: BoardModel) -> None:
         u = self.scale.u
@@ -325,10 +460,17 @@ class BoardView(QWidget):
         est_x = x + name_w + count_w
         est_w = right - name_w - count_w
         people, estimate = model.headings["people"], model.headings["estimate"]
-        self._text(painter, self._rect(x + name_w, top + 5.4, count_w, 2.6), people.primary, 1.8, color=MUTED,
-                   align=_CENTER)
-        self._text(painter, self._rect(est_x + 1, top + 5.4, est_w - 2, 2.6), estimate.primary, 1.8,
-                   color=MUTED)
+        self._text(
+            painter,
+            self._rect(x + name_w, top + 5.4, count_w, 2.6),
+            people.primary,
+            1.8,
+            color=MUTED,
+            align=_CENTER,
+        )
+        self._text(
+            painter, self._rect(est_x + 1, top + 5.4, est_w - 2, 2.6), estimate.primary, 1.8, color=MUTED
+        )
         rows = model.waiting
         first, bottom = top + 8.4, 90.5
         if not rows:
@@ -337,27 +479,75 @@ class BoardView(QWidget):
         ink = MUTED if model.stale else TEXT
         line = (row_h - 0.5) / 2
         name_units = self._common([r.name.primary for r in rows], line * 0.9, name_w - 1.6, line * 1.1, True)
-        name2_units = self._common([r.name.secondary for r in rows], line * 0.66, name_w - 1.6, line * 0.85,
-                                   False, other_language=True)
+        name2_units = self._common(
+            [r.name.secondary for r in rows],
+            line * 0.66,
+            name_w - 1.6,
+            line * 0.85,
+            False,
+            other_language=True,
+        )
         est_units = self._common([r.estimate.primary for r in rows], line * 0.9, est_w - 2, line * 1.1, True)
-        est2_units = self._common([r.estimate.secondary for r in rows], line * 0.66, est_w - 2, line * 0.85,
-                                  False, other_language=True)
+        est2_units = self._common(
+            [r.estimate.secondary for r in rows],
+            line * 0.66,
+            est_w - 2,
+            line * 0.85,
+            False,
+            other_language=True,
+        )
         for i, row in enumerate(rows):
             y = first + i * row_h
             box = self._rect(x, y, right, row_h - 0.5)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(PANEL if i % 2 == 0 else BACKGROUND)
             painter.drawRoundedRect(box, 0.8 * u, 0.8 * u)
-            self._text(painter, self._rect(x + 1.2, y + 0.15, name_w - 1.6, line * 1.1), row.name.primary,
-                       name_units, bold=True, color=ink, min_scale=0.8)
-            self._text(painter, self._rect(x + 1.2, y + line * 1.05, name_w - 1.6, line * 0.85),
-                       row.name.secondary, name2_units, color=MUTED, arabic=self.lang != "ar", min_scale=0.8)
-            self._text(painter, self._rect(x + name_w, y, count_w, row_h - 0.5), row.count, row_h * 0.6,
-                       bold=True, color=AMBER if not model.stale else MUTED, align=_CENTER, arabic=False)
-            self._text(painter, self._rect(est_x + 1, y + 0.15, est_w - 2, line * 1.1), row.estimate.primary,
-                       est_units, bold=True, color=ink, min_scale=0.8)
-            self._text(painter, self._rect(est_x + 1, y + line * 1.05, est_w - 2, line * 0.85),
-                       row.estimate.secondary, est2_units, color=MUTED, arabic=self.lang != "ar", min_scale=0.8)
+            self._text(
+                painter,
+                self._rect(x + 1.2, y + 0.15, name_w - 1.6, line * 1.1),
+                row.name.primary,
+                name_units,
+                bold=True,
+                color=ink,
+                min_scale=0.8,
+            )
+            self._text(
+                painter,
+                self._rect(x + 1.2, y + line * 1.05, name_w - 1.6, line * 0.85),
+                row.name.secondary,
+                name2_units,
+                color=MUTED,
+                arabic=self.lang != "ar",
+                min_scale=0.8,
+            )
+            self._text(
+                painter,
+                self._rect(x + name_w, y, count_w, row_h - 0.5),
+                row.count,
+                row_h * 0.6,
+                bold=True,
+                color=AMBER if not model.stale else MUTED,
+                align=_CENTER,
+                arabic=False,
+            )
+            self._text(
+                painter,
+                self._rect(est_x + 1, y + 0.15, est_w - 2, line * 1.1),
+                row.estimate.primary,
+                est_units,
+                bold=True,
+                color=ink,
+                min_scale=0.8,
+            )
+            self._text(
+                painter,
+                self._rect(est_x + 1, y + line * 1.05, est_w - 2, line * 0.85),
+                row.estimate.secondary,
+                est2_units,
+                color=MUTED,
+                arabic=self.lang != "ar",
+                min_scale=0.8,
+            )
 
     def _paint_ticker(self, painter: QPainter, model: BoardModel) -> None:
         u = self.scale.u
@@ -388,10 +578,14 @@ class BoardView(QWidget):
                 left = pos if not rtl else self.width() - pos - width
                 if left < self.width() and left + width > 0:
                     painter.setFont(font)
-                    painter.setLayoutDirection(Qt.LayoutDirection.RightToLeft if arabic
-                                               else Qt.LayoutDirection.LeftToRight)
-                    painter.drawText(QRectF(left, band.top(), width + 2, band.height()),
-                                     int(Qt.AlignmentFlag.AlignLeft | _VCENTER), text)
+                    painter.setLayoutDirection(
+                        Qt.LayoutDirection.RightToLeft if arabic else Qt.LayoutDirection.LeftToRight
+                    )
+                    painter.drawText(
+                        QRectF(left, band.top(), width + 2, band.height()),
+                        int(Qt.AlignmentFlag.AlignLeft | _VCENTER),
+                        text,
+                    )
                 dot = pos + width + separator / 2
                 dot_x = dot if not rtl else self.width() - dot
                 painter.setBrush(AMBER)
@@ -404,5 +598,3 @@ class BoardView(QWidget):
 
 def _has_arabic(text: str) -> bool:
     return any("\u0600" <= ch <= "\u06ff" for ch in text)
-
-

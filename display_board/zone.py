@@ -27,8 +27,10 @@ def parse_counters(spec: str) -> frozenset[int]:
     for part in spec.split(","):
         match = _PART.match(part)
         if match is None:
-            raise ZoneError(f"--counters: {part.strip()!r} is not a counter number or a range such as 1-4 "
-                            f"(expected e.g. 1-4,7)")
+            raise ZoneError(
+                f"--counters: {part.strip()!r} is not a counter number or a range such as 1-4 "
+                f"(expected e.g. 1-4,7)"
+            )
         first = int(match[1])
         last = int(match[2]) if match[2] is not None else first
         if first < 1 or last > MAX_COUNTER:

@@ -4,4 +4,3 @@ Modules: ``printout`` (the ticket data), ``render`` (QPainter → 1-bit image), 
 printer URLs, status, the print service), ``scanner`` (serial, keyboard wedge, camera), ``announcer``
 (chime + espeak-ng), ``errors`` (the exception tree), ``cli`` (``dawr ticket …``). See docs/hardware.md.
 """
-

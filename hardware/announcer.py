@@ -93,16 +93,21 @@ def compose_call(ticket_number: str, counter: int, *, recall: bool = False) -> C
     spoken_number = arabic_number_words(number) if number is not None else ""
     ticket_words = " ".join(part for part in (_letters_ar(letters), spoken_number) if part)
     # Diacritics (consonant, shadda, vowel — the order espeak-ng needs) where espeak misreads the bare word.
-    speech_ar = (f"التّ\u064eذ\u0652كِرَة رَق\u0652م {ticket_words}، إِلَى الشّ\u064fبّ\u064eاك رَق\u0652م "
-                 f"{arabic_number_words(counter)}")
+    speech_ar = (
+        f"التّ\u064eذ\u0652كِرَة رَق\u0652م {ticket_words}، إِلَى الشّ\u064fبّ\u064eاك رَق\u0652م "
+        f"{arabic_number_words(counter)}"
+    )
     text_ar = strip_diacritics(speech_ar)
     if recall:
         speech_ar = f"نِداء مُكَرَّر. {speech_ar}"
         text_ar = f"نداء مكرر: {text_ar}"
     ticket_display = ticket_number.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
     text_en = f"Ticket {ticket_display}, counter {counter}"
-    spoken_ticket = f"{letters}{number}" if letters and number is not None else (
-        letters or english_number_words(number or 0))
+    spoken_ticket = (
+        f"{letters}{number}"
+        if letters and number is not None
+        else (letters or english_number_words(number or 0))
+    )
     speech_en = f"Ticket {spoken_ticket}, counter {english_number_words(counter)}."
     if recall:
         text_en = f"Second call: {text_en}"
@@ -194,8 +199,11 @@ def chime(rate: int = SAMPLE_RATE, volume: float = 0.45) -> Audio:
         for i in range(length - offset):
             t = i / rate
             envelope = math.exp(-3.2 * t) * min(1.0, t / 0.005)
-            value = (math.sin(2 * math.pi * freq * t) + 0.35 * math.sin(2 * math.pi * 2 * freq * t)
-                     + 0.12 * math.sin(2 * math.pi * 3.01 * freq * t)) / 1.47
+            value = (
+                math.sin(2 * math.pi * freq * t)
+                + 0.35 * math.sin(2 * math.pi * 2 * freq * t)
+                + 0.12 * math.sin(2 * math.pi * 3.01 * freq * t)
+            ) / 1.47
             sample = out[offset + i] + int(value * envelope * volume * 32767)
             out[offset + i] = max(-32768, min(32767, sample))
     return Audio(rate, out.tobytes())
@@ -222,8 +230,13 @@ class EspeakSynthesizer:
     run: logged once, :meth:`synthesize` returns ``None`` (the chime still plays).
     """
 
-    def __init__(self, program: str = "espeak-ng", speed: int = 140,
-                 voices: dict[str, str] | None = None, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        program: str = "espeak-ng",
+        speed: int = 140,
+        voices: dict[str, str] | None = None,
+        timeout: float = 20.0,
+    ) -> None:
         self.program = shutil.which(program)
         self.speed = speed
         self.voices = voices or {"ar": "ar", "en": "en-gb"}
@@ -244,9 +257,20 @@ class EspeakSynthesizer:
             target = Path(folder) / "speech.wav"
             try:
                 subprocess.run(
-                    [self.program, "-v", self.voices.get(language, language), "-s", str(self.speed),
-                     "-w", str(target), "--", text],
-                    check=True, capture_output=True, timeout=self.timeout,
+                    [
+                        self.program,
+                        "-v",
+                        self.voices.get(language, language),
+                        "-s",
+                        str(self.speed),
+                        "-w",
+                        str(target),
+                        "--",
+                        text,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=self.timeout,
                 )
                 return Audio.from_wav(target.read_bytes())
             except (OSError, subprocess.SubprocessError, ValueError, wave.Error) as exc:
@@ -388,8 +412,9 @@ class Announcer(QObject):
     finished = Signal(object)
     _ready = Signal(object, object)
 
-    def __init__(self, player: AudioPlayer, synthesizer: SpeechSynthesizer | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, player: AudioPlayer, synthesizer: SpeechSynthesizer | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.player = player
         self.synthesizer = synthesizer
@@ -441,4 +466,3 @@ class Announcer(QObject):
         if call is not None:
             self.finished.emit(call)
         self._play_next()
-

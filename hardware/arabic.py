@@ -40,7 +40,9 @@ def strip_diacritics(text: str) -> str:
     return _DIACRITICS.sub("", text)
 
 
-def arabic_count(n: int, one: str, two: str, plural: str, singular: str, accusative: str | None = None) -> str:
+def arabic_count(
+    n: int, one: str, two: str, plural: str, singular: str, accusative: str | None = None
+) -> str:
     """``n`` things with Arabic number agreement: ``one`` for 1 ("شخص واحد"), ``two`` for 2 (the dual,
     "شخصان"), n + ``plural`` when the last two digits are 3–10 ("٣ أشخاص"), n + ``accusative`` (default
     ``singular``) for 11–99 ("١١ شخصًا"), n + ``singular`` otherwise ("١٠٠ شخص"). Digits are Western; pass
@@ -70,8 +72,18 @@ def english_minutes(n: int) -> str:
 AR_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 # The Gregorian month names used in Bahrain and the Gulf.
 AR_MONTHS = (
-    "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
-    "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر",
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
 )
 
 
@@ -121,7 +133,8 @@ _TEENS = {
     12: f"اِث{_SU}نا عَشَر",
 }
 _TENS = (
-    "", "",
+    "",
+    "",
     f"عِش{_SU}رُون",
     "ثَلاثُون",
     f"أَر{_SU}بَعُون",
@@ -192,8 +205,10 @@ def arabic_number_words(n: int, *, diacritics: bool = True) -> str:
             head = f"{_below_thousand(thousands)} آلاف"
         else:
             # 11 and up: the counted noun is singular accusative (أحد عشر ألفًا), then genitive from 100.
-            head = f"{_below_thousand(thousands)} أَل{_SU}فًا" if thousands % 100 >= 11 else (
-                f"{_below_thousand(thousands)} أَل{_SU}ف"
+            head = (
+                f"{_below_thousand(thousands)} أَل{_SU}فًا"
+                if thousands % 100 >= 11
+                else (f"{_below_thousand(thousands)} أَل{_SU}ف")
             )
         words = head if rest == 0 else f"{head} {_AND}{_below_thousand(rest)}"
     return words if diacritics else strip_diacritics(words)
@@ -201,22 +216,87 @@ def arabic_number_words(n: int, *, diacritics: bool = True) -> str:
 
 # Latin letters as Arabic speakers in Bahrain name them (ticket prefixes are usually Latin).
 LATIN_LETTER_NAMES_AR = {
-    "A": "إيه", "B": "بي", "C": "سي", "D": "دي", "E": "إي", "F": "إف", "G": "جي", "H": "إتش",
-    "I": "آي", "J": "جيه", "K": "كيه", "L": "إل", "M": "إم", "N": "إن", "O": "أو", "P": "بي",
-    "Q": "كيو", "R": "آر", "S": "إس", "T": "تي", "U": "يو", "V": "في", "W": "دبليو", "X": "إكس",
-    "Y": "واي", "Z": "زد",
+    "A": "إيه",
+    "B": "بي",
+    "C": "سي",
+    "D": "دي",
+    "E": "إي",
+    "F": "إف",
+    "G": "جي",
+    "H": "إتش",
+    "I": "آي",
+    "J": "جيه",
+    "K": "كيه",
+    "L": "إل",
+    "M": "إم",
+    "N": "إن",
+    "O": "أو",
+    "P": "بي",
+    "Q": "كيو",
+    "R": "آر",
+    "S": "إس",
+    "T": "تي",
+    "U": "يو",
+    "V": "في",
+    "W": "دبليو",
+    "X": "إكس",
+    "Y": "واي",
+    "Z": "زد",
 }
 # Arabic letters (for halls that use Arabic prefixes), by their names.
 ARABIC_LETTER_NAMES = {
-    "أ": "أَلِف", "ا": "أَلِف", "ب": "باء", "ت": "تاء", "ث": "ثاء", "ج": "جِيم", "ح": "حاء", "خ": "خاء",
-    "د": "دال", "ذ": "ذال", "ر": "راء", "ز": "زاي", "س": "سِين", "ش": "شِين", "ص": "صاد", "ض": "ضاد",
-    "ط": "طاء", "ظ": "ظاء", "ع": "عَين", "غ": "غَين", "ف": "فاء", "ق": "قاف", "ك": "كاف", "ل": "لام",
-    "م": "مِيم", "ن": "نُون", "ه": "هاء", "و": "واو", "ي": "ياء",
+    "أ": "أَلِف",
+    "ا": "أَلِف",
+    "ب": "باء",
+    "ت": "تاء",
+    "ث": "ثاء",
+    "ج": "جِيم",
+    "ح": "حاء",
+    "خ": "خاء",
+    "د": "دال",
+    "ذ": "ذال",
+    "ر": "راء",
+    "ز": "زاي",
+    "س": "سِين",
+    "ش": "شِين",
+    "ص": "صاد",
+    "ض": "ضاد",
+    "ط": "طاء",
+    "ظ": "ظاء",
+    "ع": "عَين",
+    "غ": "غَين",
+    "ف": "فاء",
+    "ق": "قاف",
+    "ك": "كاف",
+    "ل": "لام",
+    "م": "مِيم",
+    "ن": "نُون",
+    "ه": "هاء",
+    "و": "واو",
+    "ي": "ياء",
 }
 
 _EN_UNITS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 )
 _EN_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 

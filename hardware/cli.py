@@ -59,13 +59,18 @@ def cmd_print(args: argparse.Namespace) -> int:
         return _error(str(exc))
     if args.timeout <= 0:
         return _error("--timeout must be positive")
-    print(f"printer {args.printer}: profile {printer.profile.name}, {printer.width} dots; "
-          f"status {printer.status(min(2.0, args.timeout)).value}")
-    result = print_blocking(printer, sample_printout(args.lang, args.digits, appointment=not args.walk_in),
-                            timeout=args.timeout)
+    print(
+        f"printer {args.printer}: profile {printer.profile.name}, {printer.width} dots; "
+        f"status {printer.status(min(2.0, args.timeout)).value}"
+    )
+    result = print_blocking(
+        printer, sample_printout(args.lang, args.digits, appointment=not args.walk_in), timeout=args.timeout
+    )
     if result.ok:
-        print(f"printed {result.bytes_sent} bytes in {result.seconds:.2f} s; status before "
-              f"{result.status_before.value}, after {result.status_after.value}")
+        print(
+            f"printed {result.bytes_sent} bytes in {result.seconds:.2f} s; status before "
+            f"{result.status_before.value}, after {result.status_after.value}"
+        )
         return 0
     print(f"dawr ticket: print failed: {result.error} (status {result.status_after.value})", file=sys.stderr)
     return 1
@@ -78,9 +83,15 @@ def add_ticket_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     commands.required = True
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--lang", choices=("ar", "en"), default="ar", help="primary language (default ar)")
-        parser.add_argument("--digits", choices=("western", "arabic-indic"), default="western",
-                            help="digits in Arabic text (default western)")
+        parser.add_argument(
+            "--lang", choices=("ar", "en"), default="ar", help="primary language (default ar)"
+        )
+        parser.add_argument(
+            "--digits",
+            choices=("western", "arabic-indic"),
+            default="western",
+            help="digits in Arabic text (default western)",
+        )
         parser.add_argument("--walk-in", action="store_true", help="a walk-in ticket (no appointment box)")
 
     sample = commands.add_parser("sample", help="render the sample ticket to a PNG")
@@ -90,9 +101,12 @@ def add_ticket_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     sample.set_defaults(func=cmd_sample)
 
     printing = commands.add_parser("print", help="print the sample ticket on a printer")
-    printing.add_argument("--printer", required=True,
-                          help="usb:VID:PID, serial:/dev/ttyUSB0?baud=115200, network:HOST[:PORT], file:PATH, "
-                               "cups:QUEUE or virtual:DIR")
+    printing.add_argument(
+        "--printer",
+        required=True,
+        help="usb:VID:PID, serial:/dev/ttyUSB0?baud=115200, network:HOST[:PORT], file:PATH, "
+        "cups:QUEUE or virtual:DIR",
+    )
     printing.add_argument("--profile", default=None, help="python-escpos printer model, e.g. TM-T20II")
     printing.add_argument("--width", type=_width, default=None, help="override the profile's dot width")
     printing.add_argument("--timeout", type=float, default=30.0, help="seconds before giving up (default 30)")

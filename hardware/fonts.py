@@ -33,8 +33,10 @@ def ensure_gui_application() -> QGuiApplication:
     app = QGuiApplication.instance()
     if app is None:
         if threading.current_thread() is not threading.main_thread():
-            raise RuntimeError("create the Qt application (or call ensure_gui_application) in the main thread "
-                               "before rendering tickets in a worker thread")
+            raise RuntimeError(
+                "create the Qt application (or call ensure_gui_application) in the main thread "
+                "before rendering tickets in a worker thread"
+            )
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QGuiApplication(sys.argv[:1])
@@ -61,18 +63,27 @@ class FontChoice:
         return font
 
 
-def _pick(preferred: tuple[str, ...], available: set[str], system: QFontDatabase.WritingSystem, what: str) -> str:
+def _pick(
+    preferred: tuple[str, ...], available: set[str], system: QFontDatabase.WritingSystem, what: str
+) -> str:
     for family in preferred:
         if family in available:
             return family
     covering = sorted(QFontDatabase.families(system))
     if covering:
-        log.warning("none of the %s fonts %s is installed; falling back to %r (install fonts-noto-core)",
-                    what, ", ".join(preferred), covering[0])
+        log.warning(
+            "none of the %s fonts %s is installed; falling back to %r (install fonts-noto-core)",
+            what,
+            ", ".join(preferred),
+            covering[0],
+        )
         return covering[0]
     fallback = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont).family()
-    log.warning("no installed font covers %s text; tickets will use %r and may show boxes "
-                "(install fonts-noto-core)", what, fallback)
+    log.warning(
+        "no installed font covers %s text; tickets will use %r and may show boxes (install fonts-noto-core)",
+        what,
+        fallback,
+    )
     return fallback
 
 

@@ -109,9 +109,7 @@ def resolve_profile(name: str | None = None, width: int | None = None) -> Printe
     profiles = _profiles()
     key = name or DEFAULT_PROFILE
     if key not in profiles:
-        raise PrinterProfileError(
-            f"unknown printer profile {key!r}; known: {', '.join(sorted(profiles))}"
-        )
+        raise PrinterProfileError(f"unknown printer profile {key!r}; known: {', '.join(sorted(profiles))}")
     data = profiles[key]
     if not data.get("features", {}).get("bitImageRaster", False):
         raise PrinterProfileError(f"printer profile {key!r} cannot print raster images (GS v 0)")
@@ -119,7 +117,9 @@ def resolve_profile(name: str | None = None, width: int | None = None) -> Printe
     paper = pixels if isinstance(pixels, int) else None
     fitting = [w for w in SUPPORTED_WIDTHS if paper is None or w <= paper]
     if not fitting:
-        raise PrinterProfileError(f"printer profile {key!r} is only {paper} dots wide; tickets need 384 or more")
+        raise PrinterProfileError(
+            f"printer profile {key!r} is only {paper} dots wide; tickets need 384 or more"
+        )
     if width is not None:
         if width not in SUPPORTED_WIDTHS:
             raise PrinterProfileError(
@@ -161,7 +161,7 @@ class RasterBlock:
 
     def is_black(self, x: int, y: int) -> bool:
         """True when the dot at (``x``, ``y``) is printed (bit set, most significant bit first)."""
-        row = self.data[y * (self.width // 8): (y + 1) * (self.width // 8)]
+        row = self.data[y * (self.width // 8) : (y + 1) * (self.width // 8)]
         return bool(row[x // 8] & (0x80 >> (x % 8)))
 
 
@@ -176,7 +176,7 @@ def raster_blocks(data: bytes) -> list[RasterBlock]:
         width_bytes = data[at + 4] | data[at + 5] << 8
         height = data[at + 6] | data[at + 7] << 8
         end = at + 8 + width_bytes * height
-        blocks.append(RasterBlock(at, width_bytes * 8, height, data[at + 8: end]))
+        blocks.append(RasterBlock(at, width_bytes * 8, height, data[at + 8 : end]))
         start = end
 
 
@@ -312,8 +312,13 @@ def parse_printer_url(url: str) -> PrinterUrl:
         parts = rest.split(":")
         if len(parts) != 2 or not all(parts):
             raise PrinterUrlError(f"bad USB printer URL {url!r}; expected usb:VID:PID, e.g. usb:04b8:0202")
-        return PrinterUrl("usb", vendor_id=_hex_id(parts[0], "vendor id", url),
-                          product_id=_hex_id(parts[1], "product id", url), params=params, text=text)
+        return PrinterUrl(
+            "usb",
+            vendor_id=_hex_id(parts[0], "vendor id", url),
+            product_id=_hex_id(parts[1], "product id", url),
+            params=params,
+            text=text,
+        )
     if kind == "serial":
         if not rest:
             raise PrinterUrlError(f"bad serial printer URL {url!r}; expected serial:/dev/ttyUSB0?baud=115200")
@@ -332,7 +337,9 @@ def parse_printer_url(url: str) -> PrinterUrl:
         port = _int_param(port_text, "port", url, 1, 65535)
         return PrinterUrl("network", target=host, port=port, params=params, text=text)
     if not rest:
-        example = {"file": "file:/dev/usb/lp0", "cups": "cups:TM-T20", "virtual": "virtual:/tmp/tickets"}[kind]
+        example = {"file": "file:/dev/usb/lp0", "cups": "cups:TM-T20", "virtual": "virtual:/tmp/tickets"}[
+            kind
+        ]
         raise PrinterUrlError(f"bad printer URL {url!r}: missing the {kind} target, e.g. {example}")
     if kind == "cups":
         try:
@@ -402,31 +409,71 @@ class TicketPrinter(ABC):
             data = encode_ticket(image, self.profile.name)
         except Exception as exc:  # rendering bugs must not take the kiosk down
             log.exception("could not render ticket %s", printout.ticket_number)
-            return PrintResult(False, self.url, error=f"could not render the ticket: {exc}", job_id=job_id,
-                               ticket_number=printout.ticket_number)
-        return self.print_data(data, timeout, job_id=job_id, ticket_number=printout.ticket_number,
-                               started=started, after_send=lambda: self.on_printed(printout, image, data))
+            return PrintResult(
+                False,
+                self.url,
+                error=f"could not render the ticket: {exc}",
+                job_id=job_id,
+                ticket_number=printout.ticket_number,
+            )
+        return self.print_data(
+            data,
+            timeout,
+            job_id=job_id,
+            ticket_number=printout.ticket_number,
+            started=started,
+            after_send=lambda: self.on_printed(printout, image, data),
+        )
 
-    def print_data(self, data: bytes, timeout: float = 30.0, *, job_id: int = 0, ticket_number: str = "",
-                   started: float | None = None, after_send: Callable[[], None] | None = None) -> PrintResult:
+    def print_data(
+        self,
+        data: bytes,
+        timeout: float = 30.0,
+        *,
+        job_id: int = 0,
+        ticket_number: str = "",
+        started: float | None = None,
+        after_send: Callable[[], None] | None = None,
+    ) -> PrintResult:
         """Send encoded ``data`` with the status checks; returns a :class:`PrintResult`."""
         started = time.monotonic() if started is None else started
         try:
             before, after = self.send(data, timeout)
         except PrintError as exc:
-            return PrintResult(False, self.url, PrinterStatus.OFFLINE, PrinterStatus.OFFLINE, error=str(exc),
-                               job_id=job_id,
-                               seconds=time.monotonic() - started, ticket_number=ticket_number)
+            return PrintResult(
+                False,
+                self.url,
+                PrinterStatus.OFFLINE,
+                PrinterStatus.OFFLINE,
+                error=str(exc),
+                job_id=job_id,
+                seconds=time.monotonic() - started,
+                ticket_number=ticket_number,
+            )
         if not before.can_print:
-            return PrintResult(False, self.url, before, before, error=f"printer reports {before.value}",
-                               job_id=job_id, seconds=time.monotonic() - started, ticket_number=ticket_number)
+            return PrintResult(
+                False,
+                self.url,
+                before,
+                before,
+                error=f"printer reports {before.value}",
+                job_id=job_id,
+                seconds=time.monotonic() - started,
+                ticket_number=ticket_number,
+            )
         if after_send is not None:
             after_send()
         ok = after.can_print
         return PrintResult(
-            ok, self.url, before, after,
+            ok,
+            self.url,
+            before,
+            after,
             error=None if ok else f"printer reports {after.value} after printing",
-            bytes_sent=len(data), seconds=time.monotonic() - started, job_id=job_id, ticket_number=ticket_number,
+            bytes_sent=len(data),
+            seconds=time.monotonic() - started,
+            job_id=job_id,
+            ticket_number=ticket_number,
         )
 
 
@@ -490,7 +537,7 @@ class EscposPrinter(TicketPrinter):
             except (OSError, TimeoutError) as exc:
                 log.debug("no status reply from %s: %s", self.url, exc)
                 return None
-            except Exception as exc:  # noqa: BLE001  (pyusb / pyserial errors are not OSErrors)
+            except Exception as exc:
                 log.debug("no status reply from %s: %s", self.url, exc)
                 return None
             return reply[-1] if reply else None
@@ -604,8 +651,13 @@ class RecordingPrinter(TicketPrinter):
     repeats), ``fail_with`` makes sends raise :class:`PrintError`, ``delay`` makes sends slow (for timeout
     tests). Thread-safe."""
 
-    def __init__(self, profile: PrinterProfile | None = None, statuses: list[PrinterStatus] | None = None,
-                 fail_with: str | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        profile: PrinterProfile | None = None,
+        statuses: list[PrinterStatus] | None = None,
+        fail_with: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         super().__init__("recording:", profile or PrinterProfile(DEFAULT_PROFILE, 576))
         self.reads_status = True
         self.statuses = list(statuses or [PrinterStatus.READY])
@@ -700,16 +752,29 @@ class PrintService(QObject):
                 self._set_status(outcome)
                 continue
             if isinstance(outcome, BaseException):
-                outcome = PrintResult(False, self.printer.url, error=f"printing failed: {_one_line(outcome)}",
-                                      job_id=job_id)
+                outcome = PrintResult(
+                    False, self.printer.url, error=f"printing failed: {_one_line(outcome)}", job_id=job_id
+                )
             elif outcome is None:
-                outcome = PrintResult(False, self.printer.url, error=(
-                    f"printer did not finish within {self.timeout:g} s"), seconds=self.timeout, job_id=job_id)
+                outcome = PrintResult(
+                    False,
+                    self.printer.url,
+                    error=(f"printer did not finish within {self.timeout:g} s"),
+                    seconds=self.timeout,
+                    job_id=job_id,
+                )
             self._set_status(outcome.status_after)
             if outcome.ok:
-                log.info("ticket %s printed on %s in %.2f s", outcome.ticket_number, outcome.printer, outcome.seconds)
+                log.info(
+                    "ticket %s printed on %s in %.2f s",
+                    outcome.ticket_number,
+                    outcome.printer,
+                    outcome.seconds,
+                )
             else:
-                log.warning("ticket %s not printed on %s: %s", outcome.ticket_number, outcome.printer, outcome.error)
+                log.warning(
+                    "ticket %s not printed on %s: %s", outcome.ticket_number, outcome.printer, outcome.error
+                )
             self.finished.emit(outcome)
 
     def _set_status(self, status: PrinterStatus) -> None:
@@ -725,7 +790,7 @@ def _run_with_timeout(work: Callable[[], Any], timeout: float) -> Any:
     def target() -> None:
         try:
             box["result"] = work()
-        except BaseException as exc:  # noqa: BLE001  (reported as a failed job)
+        except BaseException as exc:
             box["result"] = exc
 
     thread = threading.Thread(target=target, name="dawr-print-io", daemon=True)

@@ -82,7 +82,9 @@ class TicketPrintout:
         if self.people_ahead < 0:
             raise TicketDataError(f"people_ahead must be >= 0, got {self.people_ahead}")
         if self.estimated_wait_minutes is not None and self.estimated_wait_minutes < 0:
-            raise TicketDataError(f"estimated_wait_minutes must be >= 0 or None, got {self.estimated_wait_minutes}")
+            raise TicketDataError(
+                f"estimated_wait_minutes must be >= 0 or None, got {self.estimated_wait_minutes}"
+            )
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise TicketDataError("issued_at must be timezone-aware")
         if self.primary_language not in LANGUAGES:

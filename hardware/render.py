@@ -120,8 +120,9 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
     def ar(text: str) -> str:
         return localize_digits(text, p.digits)
 
-    def pair(text_ar: str, text_en: str, role: Role = "body", bold: bool = False,
-             second_role: Role | None = None) -> list[Block]:
+    def pair(
+        text_ar: str, text_en: str, role: Role = "body", bold: bool = False, second_role: Role | None = None
+    ) -> list[Block]:
         first_ar = TextLine(ar(text_ar), role, bold, rtl=True)
         first_en = TextLine(text_en, role, bold, rtl=False)
         second = second_role or role
@@ -163,26 +164,30 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
         a = p.appointment
         slot = a.slot_time.astimezone(p.local_issued_at.tzinfo)
         lines: list[Block] = pair("موعد مسبق", "Appointment", "body", bold=True)
-        lines += pair(f"رقم الحجز: {a.booking_reference}", f"Booking reference: {a.booking_reference}",
-                      "secondary")
+        lines += pair(
+            f"رقم الحجز: {a.booking_reference}", f"Booking reference: {a.booking_reference}", "secondary"
+        )
         # The booking reference is an identifier: keep it exactly as issued, whatever the digit style.
         lines = [
             TextLine(b.text.replace(ar(a.booking_reference), a.booking_reference), b.role, b.bold, b.rtl)
-            if isinstance(b, TextLine) else b
+            if isinstance(b, TextLine)
+            else b
             for b in lines
         ]
         if a.citizen_name:
             name_label = "الاسم" if ar_first else "Name"
             lines.append(TextLine(f"{name_label}: {a.citizen_name}", "secondary", rtl=ar_first))
-        lines += pair(f"وقت الموعد: {format_time_ar(slot)}", f"Appointment time: {format_time_en(slot)}",
-                      "secondary")
+        lines += pair(
+            f"وقت الموعد: {format_time_ar(slot)}", f"Appointment time: {format_time_en(slot)}", "secondary"
+        )
         blocks.append(Spacer(8))
         blocks.append(Boxed(tuple(b for b in lines if isinstance(b, TextLine))))
         blocks.append(Spacer(4))
 
     local = p.local_issued_at
-    blocks += pair(f"وقت الإصدار: {format_datetime_ar(local)}", f"Issued: {format_datetime_en(local)}",
-                   "small")
+    blocks += pair(
+        f"وقت الإصدار: {format_datetime_ar(local)}", f"Issued: {format_datetime_en(local)}", "small"
+    )
     blocks.append(Rule())
     blocks.append(QrCode(p.status_url))
     blocks += pair("امسح الرمز لمتابعة دورك على هاتفك", "Scan to follow your turn on your phone", "small")
@@ -232,13 +237,16 @@ class TicketImage:
         """A Pillow ``"1"`` image (for python-escpos ``image()``)."""
         from PIL import Image
 
-        return Image.frombytes("L", (self.width, self.height), self.pixels).convert("1", dither=Image.Dither.NONE)
+        return Image.frombytes("L", (self.width, self.height), self.pixels).convert(
+            "1", dither=Image.Dither.NONE
+        )
 
     def save_png(self, path: str | Path) -> Path:
         """Write a 1-bit PNG to ``path`` (parent folders must exist) and return the path."""
         target = Path(path)
         mono = self.to_qimage().convertToFormat(
-            QImage.Format.Format_Mono, Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.MonoOnly
+            QImage.Format.Format_Mono,
+            Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.MonoOnly,
         )
         if not mono.save(str(target), "PNG"):  # type: ignore[call-overload]
             raise OSError(f"could not write {target}")
@@ -269,8 +277,11 @@ class _Painter:
         return max(1, round(dots * self.scale))
 
     def text_font(self, line: TextLine) -> QFont:
-        return self.fonts.font(round(_ROLE_PX[line.role] * self.text_scale), bold=line.bold,
-                               arabic_first=line.rtl or has_arabic(line.text))
+        return self.fonts.font(
+            round(_ROLE_PX[line.role] * self.text_scale),
+            bold=line.bold,
+            arabic_first=line.rtl or has_arabic(line.text),
+        )
 
     def layout_text(self, line: TextLine, width: float) -> tuple[QTextLayout, float]:
         """Shape and wrap ``line`` into ``width``; returns the layout and its height."""
@@ -311,7 +322,9 @@ class _Painter:
             return len(matrix) * module
         if isinstance(block, Boxed):
             inner = self.content_width - 2 * self.px(14)
-            return sum(self.layout_text(line, inner)[1] + self.px(2) for line in block.lines) + 2 * self.px(12)
+            return sum(self.layout_text(line, inner)[1] + self.px(2) for line in block.lines) + 2 * self.px(
+                12
+            )
         raise TypeError(f"unknown block {block!r}")
 
     def paint(self, painter: QPainter, block: Block, y: float) -> float:
@@ -364,7 +377,9 @@ class _Painter:
             pen = QPen(black)
             pen.setWidth(max(2, self.px(3)))
             painter.setPen(pen)
-            painter.drawRoundedRect(QRectF(self.margin + 1, box_top, self.content_width - 2, y - box_top), 10, 10)
+            painter.drawRoundedRect(
+                QRectF(self.margin + 1, box_top, self.content_width - 2, y - box_top), 10, 10
+            )
             return y
         raise TypeError(f"unknown block {block!r}")
 
@@ -412,7 +427,7 @@ def threshold(image: QImage) -> TicketImage:
     width, height, stride = gray.width(), gray.height(), gray.bytesPerLine()
     raw = bytes(gray.constBits())[: stride * height]
     if stride != width:
-        raw = b"".join(raw[row * stride: row * stride + width] for row in range(height))
+        raw = b"".join(raw[row * stride : row * stride + width] for row in range(height))
     return TicketImage(width, height, raw.translate(_THRESHOLD_TABLE))
 
 

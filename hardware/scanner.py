@@ -120,8 +120,14 @@ class SerialScanner(Scanner):
     (prefix stripped) and, when the device disappears, reports DISCONNECTED and retries every
     ``reopen_interval`` seconds until it is back (CONNECTED)."""
 
-    def __init__(self, port: str, baud: int = 9600, prefix: str | None = None, reopen_interval: float = 1.0,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        port: str,
+        baud: int = 9600,
+        prefix: str | None = None,
+        reopen_interval: float = 1.0,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.port = port
         self.baud = baud
@@ -183,10 +189,27 @@ class SerialScanner(Scanner):
 # US-layout characters by X11/xkb keycode (evdev + 8), unshifted and shifted: keyboard-wedge scanners
 # type key positions, so under an Arabic layout Qt reports Arabic letters; these give back what was meant.
 _US_KEYS: dict[int, tuple[str, str]] = {
-    10: ("1", "!"), 11: ("2", "@"), 12: ("3", "#"), 13: ("4", "$"), 14: ("5", "%"), 15: ("6", "^"),
-    16: ("7", "&"), 17: ("8", "*"), 18: ("9", "("), 19: ("0", ")"), 20: ("-", "_"), 21: ("=", "+"),
-    34: ("[", "{"), 35: ("]", "}"), 47: (";", ":"), 48: ("'", '"'), 49: ("`", "~"), 51: ("\\", "|"),
-    59: (",", "<"), 60: (".", ">"), 61: ("/", "?"),
+    10: ("1", "!"),
+    11: ("2", "@"),
+    12: ("3", "#"),
+    13: ("4", "$"),
+    14: ("5", "%"),
+    15: ("6", "^"),
+    16: ("7", "&"),
+    17: ("8", "*"),
+    18: ("9", "("),
+    19: ("0", ")"),
+    20: ("-", "_"),
+    21: ("=", "+"),
+    34: ("[", "{"),
+    35: ("]", "}"),
+    47: (";", ":"),
+    48: ("'", '"'),
+    49: ("`", "~"),
+    51: ("\\", "|"),
+    59: (",", "<"),
+    60: (".", ">"),
+    61: ("/", "?"),
 }
 for _code, _letter in zip(range(24, 34), "qwertyuiop"):
     _US_KEYS[_code] = (_letter, _letter.upper())
@@ -204,8 +227,9 @@ class WedgeDetector:
     ``max_gap``. ``clock`` is injectable for tests.
     """
 
-    def __init__(self, min_length: int = 4, max_gap: float = 0.05,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, min_length: int = 4, max_gap: float = 0.05, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.min_length = min_length
         self.max_gap = max_gap
         self.clock = clock
@@ -244,8 +268,15 @@ class KeyboardWedgeScanner(Scanner):
     back to US-layout characters when the system layout is Arabic (X11/xcb key codes).
     """
 
-    def __init__(self, target: QObject, min_length: int = 4, max_gap: float = 0.05, us_layout: bool = True,
-                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        target: QObject,
+        min_length: int = 4,
+        max_gap: float = 0.05,
+        us_layout: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.target = target
         self.us_layout = us_layout
@@ -293,7 +324,7 @@ def decode_qr(image: QImage) -> list[str]:
     width, height, stride = gray.width(), gray.height(), gray.bytesPerLine()
     raw = bytes(gray.constBits())[: stride * height]
     if stride != width:
-        raw = b"".join(raw[row * stride: row * stride + width] for row in range(height))
+        raw = b"".join(raw[row * stride : row * stride + width] for row in range(height))
     view = memoryview(raw).cast("B", (height, width))
     return [r.text for r in zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode) if r.text]
 
@@ -306,8 +337,13 @@ class CameraScanner(Scanner):
     after ``repeat_after`` seconds (a code held in front of the camera is one scan).
     """
 
-    def __init__(self, interval: float = 0.2, repeat_after: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        interval: float = 0.2,
+        repeat_after: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.interval = interval
         self.repeat_after = repeat_after
@@ -359,7 +395,11 @@ class CameraScanner(Scanner):
         if image.isNull():
             return
         for text in decode_qr(image):
-            if self._last_text and self._last_text[0] == text and now - self._last_text[1] < self.repeat_after:
+            if (
+                self._last_text
+                and self._last_text[0] == text
+                and now - self._last_text[1] < self.repeat_after
+            ):
                 continue
             self._last_text = (text, now)
             self.scanned.emit(text)

@@ -64,7 +64,7 @@ def branch_hours(settings: KioskSettings) -> dict[str, dict[str, str]]:
     path = settings.branch_config or default_config_path()
     try:
         config = load_branch_config(path)
-    except Exception as error:  # noqa: BLE001 - a config problem must not stop the kiosk
+    except Exception as error:
         if settings.branch_config:
             raise KioskConfigError(str(error).splitlines()[0]) from None
         return {}
@@ -89,11 +89,18 @@ def open_scanner(url: str | None, target: QObject) -> Scanner | None:
         port = (parsed.netloc + parsed.path) if parsed.netloc else parsed.path
         prefix = query.get("prefix", [None])[0]
         return SerialScanner(port, baud, prefix=prefix)
-    raise KioskConfigError(f"scanner: {url!r} is not one of serial:/dev/ttyACM0?baud=9600, keyboard, camera, none")
+    raise KioskConfigError(
+        f"scanner: {url!r} is not one of serial:/dev/ttyACM0?baud=9600, keyboard, camera, none"
+    )
 
 
-def build_kiosk(settings: KioskSettings, *, client: HallClient | None = None,
-                printer: PrintService | None = None, scanner: Scanner | None = None) -> Kiosk:
+def build_kiosk(
+    settings: KioskSettings,
+    *,
+    client: HallClient | None = None,
+    printer: PrintService | None = None,
+    scanner: Scanner | None = None,
+) -> Kiosk:
     """Build a kiosk; devices not passed in are opened from the settings' URLs (needs a QApplication)."""
     if printer is None and settings.printer:
         try:

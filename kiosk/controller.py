@@ -42,10 +42,17 @@ class KioskController(QObject):
     quitRequested = Signal()
     healthReported = Signal(dict)
 
-    def __init__(self, settings: KioskSettings, state: KioskState, client: HallClient | None,
-                 printer: PrintService | None = None, scanner: Scanner | None = None,
-                 clock: ServerClock | None = None, monotonic: Callable[[], float] = time.monotonic,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        settings: KioskSettings,
+        state: KioskState,
+        client: HallClient | None,
+        printer: PrintService | None = None,
+        scanner: Scanner | None = None,
+        clock: ServerClock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.state = state
@@ -176,8 +183,11 @@ class KioskController(QObject):
 
     def _on_request_timeout(self) -> None:
         if self.client is not None and self.client.state == READY and self.state.pending is not None:
-            log.warning("request %s had no reply in %.1f s; sending it again with the same key",
-                        self.state.pending.key, self.settings.request_timeout_seconds)
+            log.warning(
+                "request %s had no reply in %.1f s; sending it again with the same key",
+                self.state.pending.key,
+                self.settings.request_timeout_seconds,
+            )
             self._apply(self.state.retry_pending())
 
     def _print(self, effect: Print) -> None:
@@ -198,12 +208,16 @@ class KioskController(QObject):
         hotline = branch.hotline or "80008001"
         return TicketPrintout(
             ticket_number=str(ticket.get("number", "")),
-            branch_name_ar=branch.name_ar, branch_name_en=branch.name_en,
-            service_name_ar=str(ticket.get("service_ar", "")), service_name_en=str(ticket.get("service_en", "")),
+            branch_name_ar=branch.name_ar,
+            branch_name_en=branch.name_en,
+            service_name_ar=str(ticket.get("service_ar", "")),
+            service_name_en=str(ticket.get("service_en", "")),
             people_ahead=max(0, int(ticket.get("people_ahead") or 0)),
             estimated_wait_minutes=None if wait is None else max(0, round(float(wait))),
-            issued_at=issued, status_url=self.status_url(ticket) or f"tel:{hotline}",
-            time_zone=branch.timezone, appointment=appointment,
+            issued_at=issued,
+            status_url=self.status_url(ticket) or f"tel:{hotline}",
+            time_zone=branch.timezone,
+            appointment=appointment,
             header_lines=("مملكة البحرين", "Kingdom of Bahrain"),
             footer_lines=(f"مركز الاتصال الوطني {hotline}", f"National Contact Centre {hotline}"),
             primary_language="en" if lang == "en" else "ar",
@@ -270,6 +284,7 @@ class KioskController(QObject):
         def done(r: PendingReply) -> None:
             if r.ok:
                 self._apply(self.state.queue_status(bool(r.data.get("open")), r.data.get("services") or []))
+
         reply.finished.connect(done)
 
     def _on_client_state(self, status: str) -> None:

@@ -29,8 +29,15 @@ from .state import KioskState, Screen
 from .widgets import KioskWindow
 
 NOW = "2026-11-22T06:12:00+00:00"  # Sunday 09:12 in Bahrain
-WAITING = {"mazaya": (14, 21.0), "housing": (3, 6.0), "inquiry": (22, 17.6), "data_update": (9, 11.3),
-           "feedback": (0, 0.0), "legal": (1, 6.0), "studies": (4, 10.0)}
+WAITING = {
+    "mazaya": (14, 21.0),
+    "housing": (3, 6.0),
+    "inquiry": (22, 17.6),
+    "data_update": (9, 11.3),
+    "feedback": (0, 0.0),
+    "legal": (1, 6.0),
+    "studies": (4, 10.0),
+}
 SIZES = ((1920, 1080), (1080, 1920))
 SCENE_TIMES = {"closed": "2026-11-22T12:10:00+00:00"}  # Sunday 15:10, after closing
 
@@ -43,26 +50,63 @@ def sample_state() -> KioskState:
     services = []
     for service in config.services:
         waiting, wait = WAITING.get(service.id, (0, None))
-        services.append({"id": service.id, "prefix": service.prefix, "name_ar": service.name_ar,
-                         "name_en": service.name_en, "available": service.walk_in,
-                         "priority_allowed": service.priority, "waiting": waiting, "wait_minutes": wait})
-    state.snapshot({"now": NOW, "branch": {"id": branch.id, "name_ar": branch.name_ar, "name_en": branch.name_en,
-                                           "timezone": branch.timezone, "digits": branch.digits,
-                                           "hotline": branch.hotline, "open": True, "hours": dict(branch.hours)},
-                    "services": services})
+        services.append(
+            {
+                "id": service.id,
+                "prefix": service.prefix,
+                "name_ar": service.name_ar,
+                "name_en": service.name_en,
+                "available": service.walk_in,
+                "priority_allowed": service.priority,
+                "waiting": waiting,
+                "wait_minutes": wait,
+            }
+        )
+    state.snapshot(
+        {
+            "now": NOW,
+            "branch": {
+                "id": branch.id,
+                "name_ar": branch.name_ar,
+                "name_en": branch.name_en,
+                "timezone": branch.timezone,
+                "digits": branch.digits,
+                "hotline": branch.hotline,
+                "open": True,
+                "hours": dict(branch.hours),
+            },
+            "services": services,
+        }
+    )
     state.connection_up()
     state.printer_status = "ready"
     return state
 
 
 def _ticket(number: str = "A015", kind: str = "walk_in", late: bool = False) -> dict[str, object]:
-    service = {"A": ("mazaya", "طلب جديد — برنامج مزايا", "New application — Mazaya programme"),
-               "C": ("inquiry", "استفسار عام ومتابعة الطلب", "General inquiry and application follow-up")}[number[0]]
-    return {"ticket": {"id": f"20261122-{number}", "number": number, "service_id": service[0],
-                       "service_ar": service[1], "service_en": service[2], "kind": kind, "priority": False,
-                       "issued_at": NOW, "slot": "2026-11-22T06:00:00+00:00" if kind == "appointment" else None,
-                       "late_appointment": late, "people_ahead": 14, "wait_minutes": 21.0,
-                       "token": "q7Xk2mP9aZr4tB8w", "status_path": "/t/q7Xk2mP9aZr4tB8w", "status_url": ""}}
+    service = {
+        "A": ("mazaya", "طلب جديد — برنامج مزايا", "New application — Mazaya programme"),
+        "C": ("inquiry", "استفسار عام ومتابعة الطلب", "General inquiry and application follow-up"),
+    }[number[0]]
+    return {
+        "ticket": {
+            "id": f"20261122-{number}",
+            "number": number,
+            "service_id": service[0],
+            "service_ar": service[1],
+            "service_en": service[2],
+            "kind": kind,
+            "priority": False,
+            "issued_at": NOW,
+            "slot": "2026-11-22T06:00:00+00:00" if kind == "appointment" else None,
+            "late_appointment": late,
+            "people_ahead": 14,
+            "wait_minutes": 21.0,
+            "token": "q7Xk2mP9aZr4tB8w",
+            "status_path": "/t/q7Xk2mP9aZr4tB8w",
+            "status_url": "",
+        }
+    }
 
 
 def _issue(state: KioskState) -> None:
@@ -81,6 +125,7 @@ def _refuse(code: str, via: str = "qr", **details: object) -> Callable[[KioskSta
                 state.key(digit)
             effects = state.submit_keypad()
         state.refused(effects[0].key, code, dict(details))  # type: ignore[union-attr]
+
     return run
 
 
@@ -88,8 +133,9 @@ def _keypad(mode: str) -> Callable[[KioskState], None]:
     def run(state: KioskState) -> None:
         state.tap_appointment()
         state.tap_keypad(mode)  # type: ignore[arg-type]
-        for char in ("850412345" if mode == "national_id" else "BK-2026-04"):
+        for char in "850412345" if mode == "national_id" else "BK-2026-04":
             state.key(char)
+
     return run
 
 
@@ -97,6 +143,7 @@ def _printed(ok: bool, status: str = "ready") -> Callable[[KioskState], None]:
     def run(state: KioskState) -> None:
         _issue(state)
         state.print_finished(ok, status, "" if ok else "printer reports paper_out")
+
     return run
 
 
@@ -153,17 +200,25 @@ SCENES: dict[str, Callable[[KioskState], None]] = {
     "ticket-print-failed": _printed(False, "paper_out"),
     "checked-in": _checked_in,
     "late-walk-in": _late,
-    "too-early": _refuse("appointment_too_early", come_back_at="2026-11-22T09:30:00+00:00",
-                         slot="2026-11-22T10:00:00+00:00"),
+    "too-early": _refuse(
+        "appointment_too_early", come_back_at="2026-11-22T09:30:00+00:00", slot="2026-11-22T10:00:00+00:00"
+    ),
     "too-late": _refuse("appointment_too_late", slot="2026-11-22T05:30:00+00:00"),
     "expired": _refuse("appointment_expired", slot="2026-11-19T05:30:00+00:00"),
     "wrong-branch": _refuse("appointment_wrong_branch", branch_id="danat", reference="BK-2026-0412"),
     "not-found": _refuse("appointment_not_found", via="national_id"),
     "already-checked-in": _refuse("appointment_already_checked_in", ticket="20261122-A009", number="A009"),
     "unreadable": _refuse("appointment_forged"),
-    "refused": lambda s: (s.tap_service("mazaya"), s.refused(s.pending.key if s.pending else "", "numbers_exhausted",
-                                                              {}, "All 999 numbers of this service are used today.",
-                                                              "نفدت أرقام هذه الخدمة اليوم.")),
+    "refused": lambda s: (
+        s.tap_service("mazaya"),
+        s.refused(
+            s.pending.key if s.pending else "",
+            "numbers_exhausted",
+            {},
+            "All 999 numbers of this service are used today.",
+            "نفدت أرقام هذه الخدمة اليوم.",
+        ),
+    ),
     "closed": _closed,
     "out-of-service": _out_of_service,
     "admin-pin": _pin,

@@ -62,7 +62,9 @@ class KioskSettings:
         if self.server:
             url = urlparse(self.server)
             if url.scheme not in ("ws", "wss") or not url.hostname:
-                raise KioskConfigError(f"server: {self.server!r} is not a websocket URL like ws://192.0.2.5:8765")
+                raise KioskConfigError(
+                    f"server: {self.server!r} is not a websocket URL like ws://192.0.2.5:8765"
+                )
         if not 1 <= self.idle_seconds <= 3600:
             raise KioskConfigError(f"idle_seconds: {self.idle_seconds:g} must be between 1 and 3600")
         if not 1 <= self.ticket_seconds <= 3600:

@@ -52,14 +52,32 @@ class Screen(str, enum.Enum):
     ADMIN = "admin"
 
 
-RESULT_SCREENS = frozenset({
-    Screen.TOO_EARLY, Screen.TOO_LATE, Screen.EXPIRED, Screen.WRONG_BRANCH, Screen.NOT_FOUND,
-    Screen.ALREADY_CHECKED_IN, Screen.UNREADABLE, Screen.REFUSED, Screen.BUSY,
-})
+RESULT_SCREENS = frozenset(
+    {
+        Screen.TOO_EARLY,
+        Screen.TOO_LATE,
+        Screen.EXPIRED,
+        Screen.WRONG_BRANCH,
+        Screen.NOT_FOUND,
+        Screen.ALREADY_CHECKED_IN,
+        Screen.UNREADABLE,
+        Screen.REFUSED,
+        Screen.BUSY,
+    }
+)
 """Screens that answer a check-in or ticket request (each returns home after the idle time)."""
 
-SCAN_SCREENS = frozenset({Screen.HOME, Screen.PRIORITY, Screen.CHECKIN, Screen.KEYPAD, Screen.TICKET,
-                          Screen.CLOSED, *RESULT_SCREENS})
+SCAN_SCREENS = frozenset(
+    {
+        Screen.HOME,
+        Screen.PRIORITY,
+        Screen.CHECKIN,
+        Screen.KEYPAD,
+        Screen.TICKET,
+        Screen.CLOSED,
+        *RESULT_SCREENS,
+    }
+)
 """Screens on which a scanned code starts a check-in (not while busy, out of service or in admin)."""
 
 CHECKIN_ERRORS: dict[str, Screen] = {
@@ -75,8 +93,17 @@ CHECKIN_ERRORS: dict[str, Screen] = {
 }
 """Server error code of a refused check-in -> the screen that explains it."""
 
-TRANSIENT_ERRORS = frozenset({"rate_limited", "server_busy", "database_unavailable", "internal_error",
-                              "day_not_started", "not_authenticated", "session_expired"})
+TRANSIENT_ERRORS = frozenset(
+    {
+        "rate_limited",
+        "server_busy",
+        "database_unavailable",
+        "internal_error",
+        "day_not_started",
+        "not_authenticated",
+        "session_expired",
+    }
+)
 """Codes after which the same request (same key) is tried again."""
 
 MAX_ATTEMPTS = 4
@@ -156,9 +183,16 @@ class Service:
     @classmethod
     def from_status(cls, row: dict[str, Any]) -> Service:
         wait = row.get("wait_minutes")
-        return cls(str(row["id"]), str(row.get("prefix", "")), str(row.get("name_ar", "")),
-                   str(row.get("name_en", "")), bool(row.get("available")), bool(row.get("priority_allowed")),
-                   int(row.get("waiting") or 0), float(wait) if wait is not None else None)
+        return cls(
+            str(row["id"]),
+            str(row.get("prefix", "")),
+            str(row.get("name_ar", "")),
+            str(row.get("name_en", "")),
+            bool(row.get("available")),
+            bool(row.get("priority_allowed")),
+            int(row.get("waiting") or 0),
+            float(wait) if wait is not None else None,
+        )
 
 
 @dataclass
@@ -299,8 +333,15 @@ class KioskState:
         self.connected = False
         if self.pending is not None and now - self.pending.since > self.settings.pending_max_age_seconds:
             self.pending = None
-        if self.screen in (Screen.HOME, Screen.PRIORITY, Screen.CHECKIN, Screen.KEYPAD, Screen.CLOSED,
-                           Screen.WORKING, Screen.STARTING):
+        if self.screen in (
+            Screen.HOME,
+            Screen.PRIORITY,
+            Screen.CHECKIN,
+            Screen.KEYPAD,
+            Screen.CLOSED,
+            Screen.WORKING,
+            Screen.STARTING,
+        ):
             self._go(Screen.OUT_OF_SERVICE)
         return []
 
@@ -308,14 +349,20 @@ class KioskState:
         """A fresh snapshot from the server: branch, services, open/closed."""
         branch = data.get("branch") or {}
         branch_id = str(branch.get("id", self.branch.id))
-        hours = branch.get("hours") if isinstance(branch.get("hours"), dict) else \
-            self.hours_fallback.get(branch_id, self.branch.hours)
+        hours = (
+            branch.get("hours")
+            if isinstance(branch.get("hours"), dict)
+            else self.hours_fallback.get(branch_id, self.branch.hours)
+        )
         self.branch = Branch(
-            id=branch_id, name_ar=str(branch.get("name_ar", self.branch.name_ar)),
+            id=branch_id,
+            name_ar=str(branch.get("name_ar", self.branch.name_ar)),
             name_en=str(branch.get("name_en", self.branch.name_en)),
             timezone=str(branch.get("timezone", self.branch.timezone)),
             digits=str(branch.get("digits", self.branch.digits)),
-            hotline=str(branch.get("hotline") or self.branch.hotline), hours=dict(hours or {}))
+            hotline=str(branch.get("hotline") or self.branch.hotline),
+            hours=dict(hours or {}),
+        )
         return self.queue_status(bool(branch.get("open", True)), data.get("services") or [])
 
     def queue_status(self, is_open: bool, services: list[dict[str, Any]]) -> list[Effect]:
@@ -344,9 +391,16 @@ class KioskState:
         service = self.service(service_id)
         if service is None or not service.available:
             return []
-        self.pending = Pending(new_key(), {"type": "issue_ticket", "service_id": service_id,
-                                           "priority": bool(priority and service.priority_allowed)},
-                               "issue", now)
+        self.pending = Pending(
+            new_key(),
+            {
+                "type": "issue_ticket",
+                "service_id": service_id,
+                "priority": bool(priority and service.priority_allowed),
+            },
+            "issue",
+            now,
+        )
         self._go(Screen.WORKING)
         return [self.pending.send()]
 
@@ -382,7 +436,11 @@ class KioskState:
         if self.screen is not Screen.KEYPAD:
             return []
         allowed = "0123456789" if self.keypad_mode == "national_id" else REFERENCE_KEYS
-        if len(char) == 1 and char.upper() in allowed and len(self.keypad_text) < KEYPAD_LIMITS[self.keypad_mode]:
+        if (
+            len(char) == 1
+            and char.upper() in allowed
+            and len(self.keypad_text) < KEYPAD_LIMITS[self.keypad_mode]
+        ):
             self.keypad_text += char.upper()
             self.version += 1
         return []
@@ -474,10 +532,22 @@ class KioskState:
         if not number:
             return None
         service = next((s for s in self.services if s.prefix and str(number).startswith(s.prefix)), None)
-        return {"id": ticket_id or number, "number": number, "service_id": service.id if service else "",
-                "service_ar": service.name_ar if service else "", "service_en": service.name_en if service else "",
-                "kind": "appointment", "priority": False, "people_ahead": None, "wait_minutes": None,
-                "status_path": "", "status_url": "", "issued_at": None, "slot": None, "late_appointment": False}
+        return {
+            "id": ticket_id or number,
+            "number": number,
+            "service_id": service.id if service else "",
+            "service_ar": service.name_ar if service else "",
+            "service_en": service.name_en if service else "",
+            "kind": "appointment",
+            "priority": False,
+            "people_ahead": None,
+            "wait_minutes": None,
+            "status_path": "",
+            "status_url": "",
+            "issued_at": None,
+            "slot": None,
+            "late_appointment": False,
+        }
 
     # ---------------------------------------------------------------------------------- replies
     def reply(self, key: str, data: dict[str, Any]) -> list[Effect]:
@@ -501,8 +571,14 @@ class KioskState:
         self.print_state = "printing"
         return [Print(dict(ticket), self.lang)]
 
-    def refused(self, key: str, code: str, details: dict[str, Any] | None = None, message: str = "",
-                message_ar: str = "") -> list[Effect]:
+    def refused(
+        self,
+        key: str,
+        code: str,
+        details: dict[str, Any] | None = None,
+        message: str = "",
+        message_ar: str = "",
+    ) -> list[Effect]:
         """The server refused our request: the screen that explains ``code`` (or a retry, if transient)."""
         if self.pending is None or self.pending.key != key:
             return []
@@ -527,8 +603,12 @@ class KioskState:
 
     def should_retry(self, code: str) -> bool:
         """True if a refusal with ``code`` leaves the request pending for a retry."""
-        return (self.pending is not None and code in TRANSIENT_ERRORS and code != "disconnected"
-                and self.pending.attempts < MAX_ATTEMPTS)
+        return (
+            self.pending is not None
+            and code in TRANSIENT_ERRORS
+            and code != "disconnected"
+            and self.pending.attempts < MAX_ATTEMPTS
+        )
 
     def retry_pending(self) -> list[Effect]:
         """Re-send the request in flight (same idempotency key) after a timeout or a transient error."""
@@ -570,13 +650,20 @@ class KioskState:
     def _health(self, detail: str, force: bool = False) -> list[Effect]:
         printer = None
         if self.has_printer:
-            printer = ("error" if self.printer_status in PRINTER_FAULTS
-                       else "warning" if self.printer_status == "paper_near_end"
-                       else "ok" if self.printer_status == "ready" else "unknown")
+            printer = (
+                "error"
+                if self.printer_status in PRINTER_FAULTS
+                else "warning"
+                if self.printer_status == "paper_near_end"
+                else "ok"
+                if self.printer_status == "ready"
+                else "unknown"
+            )
         if force and printer is not None and printer == "ok":
             printer = "error"
-        scanner = {"connected": "ok", "disconnected": "error", "unavailable": "error"}.get(self.scanner_status,
-                                                                                       "unknown")
+        scanner = {"connected": "ok", "disconnected": "error", "unavailable": "error"}.get(
+            self.scanner_status, "unknown"
+        )
         report = (printer, scanner, detail)
         if not force and self.reported_health is not None and self.reported_health[:2] == report[:2]:
             return []
@@ -610,7 +697,9 @@ class KioskState:
         """Check the PIN; right opens the admin screen, three wrong ones lock the gesture for a minute."""
         if self.screen is not Screen.ADMIN_PIN:
             return []
-        if self.settings.admin_pin and hmac.compare_digest(self.pin_text.encode(), self.settings.admin_pin.encode()):
+        if self.settings.admin_pin and hmac.compare_digest(
+            self.pin_text.encode(), self.settings.admin_pin.encode()
+        ):
             self.pin_failures = 0
             self.pin_text = ""
             self._go(Screen.ADMIN)

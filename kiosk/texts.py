@@ -27,16 +27,25 @@ TABLE: dict[str, tuple[str, str]] = {
     "home_prompt": ("اختر الخدمة لتأخذ رقمًا", "Choose a service to take a number"),
     "appointment_button": ("لديّ موعد", "I have an appointment"),
     "appointment_button_hint": ("امسح رمز الموعد أو أدخل رقمك", "Scan your booking code or type your number"),
-    "priority_button": ("تذكرة أولوية لكبار السن وذوي الإعاقة", "Priority ticket: elderly and people with disabilities"),
+    "priority_button": (
+        "تذكرة أولوية لكبار السن وذوي الإعاقة",
+        "Priority ticket: elderly and people with disabilities",
+    ),
     "language_switch": ("English", "العربية"),
-    "no_services": ("لا توجد خدمات متاحة الآن. يرجى مراجعة موظف الاستقبال.",
-                    "No service can be taken right now. Please ask at the reception desk."),
-    "printer_banner": ("الطابعة متوقفة: سيظهر رقمك على الشاشة لتعرضه عند الشباك.",
-                       "The printer is not working: your number will be shown on the screen."),
+    "no_services": (
+        "لا توجد خدمات متاحة الآن. يرجى مراجعة موظف الاستقبال.",
+        "No service can be taken right now. Please ask at the reception desk.",
+    ),
+    "printer_banner": (
+        "الطابعة متوقفة: سيظهر رقمك على الشاشة لتعرضه عند الشباك.",
+        "The printer is not working: your number will be shown on the screen.",
+    ),
     # priority
     "priority_title": ("تذكرة أولوية", "Priority ticket"),
-    "priority_prompt": ("لكبار السن وذوي الإعاقة. اختر الخدمة:",
-                        "For the elderly and people with disabilities. Choose the service:"),
+    "priority_prompt": (
+        "لكبار السن وذوي الإعاقة. اختر الخدمة:",
+        "For the elderly and people with disabilities. Choose the service:",
+    ),
     # navigation
     "back": ("رجوع", "Back"),
     "done": ("تم", "Done"),
@@ -44,12 +53,18 @@ TABLE: dict[str, tuple[str, str]] = {
     "take_walk_in": ("أخذ رقم بدون موعد", "Take a number without appointment"),
     # check-in
     "checkin_title": ("تسجيل الحضور للموعد", "Appointment check-in"),
-    "checkin_scan": ("ضع رمز QR الخاص بموعدك أمام الماسح", "Hold your booking QR code in front of the scanner"),
+    "checkin_scan": (
+        "ضع رمز QR الخاص بموعدك أمام الماسح",
+        "Hold your booking QR code in front of the scanner",
+    ),
     "checkin_or": ("أو", "or"),
     "type_id": ("أدخل رقمك الشخصي", "Type my ID (CPR) number"),
     "type_reference": ("أدخل رقم الحجز", "Type my booking number"),
     "keypad_id_title": ("اكتب رقمك الشخصي", "Type your ID (CPR) number"),
-    "keypad_reference_title": ("اكتب رقم الحجز كما في رسالة الموعد", "Type the booking number from your appointment message"),
+    "keypad_reference_title": (
+        "اكتب رقم الحجز كما في رسالة الموعد",
+        "Type the booking number from your appointment message",
+    ),
     "keypad_confirm": ("تأكيد", "Confirm"),
     "keypad_delete": ("حذف", "Delete"),
     "keypad_clear": ("مسح الكل", "Clear"),
@@ -60,18 +75,26 @@ TABLE: dict[str, tuple[str, str]] = {
     # ticket
     "ticket_title": ("رقمك", "Your number"),
     "ticket_checked_in": ("تم تسجيل حضورك", "You are checked in"),
-    "ticket_late": ("وصلت بعد وقت موعدك، لذلك حصلت على رقم عادي لنفس الخدمة.",
-                    "You arrived after your appointment time, so you have a regular number for the same service."),
+    "ticket_late": (
+        "وصلت بعد وقت موعدك، لذلك حصلت على رقم عادي لنفس الخدمة.",
+        "You arrived after your appointment time, so you have a regular number for the same service.",
+    ),
     "ticket_priority": ("تذكرة أولوية", "Priority ticket"),
     "ticket_ahead": ("أمامك: {people}", "Ahead of you: {people}"),
     "ticket_next": ("أنت التالي", "You are next"),
     "ticket_wait": ("الانتظار المتوقع: {minutes}", "Expected wait: {minutes}"),
-    "ticket_printing": ("جارٍ طباعة تذكرتك… خذها من الفتحة أسفل الشاشة.",
-                        "Printing your ticket… take it from the slot below the screen."),
-    "ticket_printed": ("خذ تذكرتك وانتظر ظهور رقمك على الشاشة.",
-                       "Take your ticket and wait for your number on the hall screens."),
-    "ticket_print_failed": ("تعذّرت طباعة التذكرة. صوّر هذه الشاشة واعرضها عند الشباك.",
-                            "Your ticket could not be printed. Take a photo of this screen and show it at the counter."),
+    "ticket_printing": (
+        "جارٍ طباعة تذكرتك… خذها من الفتحة أسفل الشاشة.",
+        "Printing your ticket… take it from the slot below the screen.",
+    ),
+    "ticket_printed": (
+        "خذ تذكرتك وانتظر ظهور رقمك على الشاشة.",
+        "Take your ticket and wait for your number on the hall screens.",
+    ),
+    "ticket_print_failed": (
+        "تعذّرت طباعة التذكرة. صوّر هذه الشاشة واعرضها عند الشباك.",
+        "Your ticket could not be printed. Take a photo of this screen and show it at the counter.",
+    ),
     "ticket_qr_hint": ("امسح الرمز بهاتفك لمتابعة دورك", "Scan with your phone to follow your turn"),
     "reprinting": ("جارٍ طباعة تذكرتك مرة أخرى…", "Printing your ticket again…"),
     # check-in outcomes
@@ -79,45 +102,66 @@ TABLE: dict[str, tuple[str, str]] = {
     "too_early_body": ("موعدك {slot}.", "Your appointment is {slot}."),
     "too_early_come_back": ("عُد إلينا الساعة", "Please come back at"),
     "too_late_title": ("انتهى وقت تسجيل الحضور لموعدك", "The check-in time for your appointment has passed"),
-    "too_late_body": ("كان موعدك الساعة {slot}. يمكنك أخذ رقم بدون موعد، أو حجز موعد جديد عبر مركز الاتصال الوطني {hotline}.",
-                      "Your appointment was at {slot}. You can take a number without appointment, or book a new "
-                      "appointment with the National Contact Centre on {hotline}."),
+    "too_late_body": (
+        "كان موعدك الساعة {slot}. يمكنك أخذ رقم بدون موعد، أو حجز موعد جديد عبر مركز الاتصال الوطني {hotline}.",
+        "Your appointment was at {slot}. You can take a number without appointment, or book a new "
+        "appointment with the National Contact Centre on {hotline}.",
+    ),
     "expired_title": ("هذا الموعد كان في يوم سابق", "This appointment was on an earlier day"),
-    "expired_body": ("احجز موعدًا جديدًا عبر مركز الاتصال الوطني {hotline}، أو خذ رقمًا بدون موعد.",
-                     "Book a new appointment with the National Contact Centre on {hotline}, or take a number "
-                     "without appointment."),
+    "expired_body": (
+        "احجز موعدًا جديدًا عبر مركز الاتصال الوطني {hotline}، أو خذ رقمًا بدون موعد.",
+        "Book a new appointment with the National Contact Centre on {hotline}, or take a number "
+        "without appointment.",
+    ),
     "wrong_branch_title": ("موعدك في فرع آخر", "Your appointment is at another branch"),
     "wrong_branch_body": ("هذا الموعد محجوز في:", "This appointment is booked at:"),
     "wrong_branch_unknown": ("فرع آخر للوزارة ({branch})", "another branch of the ministry ({branch})"),
-    "wrong_branch_hint": ("يرجى التوجه إلى ذلك الفرع، أو الاتصال بـ {hotline} لتغيير الموعد.",
-                          "Please go to that branch, or call {hotline} to change the appointment."),
+    "wrong_branch_hint": (
+        "يرجى التوجه إلى ذلك الفرع، أو الاتصال بـ {hotline} لتغيير الموعد.",
+        "Please go to that branch, or call {hotline} to change the appointment.",
+    ),
     "not_found_title": ("لم نجد موعدًا", "We could not find an appointment"),
-    "not_found_body_id": ("لا يوجد موعد بهذا الرقم الشخصي. تأكد من الرقم وحاول مرة أخرى، أو اتصل بـ {hotline}.",
-                          "There is no appointment for this ID number. Check the number and try again, or call {hotline}."),
-    "not_found_body_reference": ("لا يوجد موعد برقم الحجز هذا. تأكد من الرقم وحاول مرة أخرى، أو اتصل بـ {hotline}.",
-                                 "There is no appointment with this booking number. Check it and try again, or call {hotline}."),
-    "not_found_body_qr": ("هذا الرمز لا يطابق أي موعد في هذا الفرع. أدخل رقمك الشخصي، أو اتصل بـ {hotline}.",
-                          "This code matches no appointment at this branch. Type your ID number, or call {hotline}."),
+    "not_found_body_id": (
+        "لا يوجد موعد بهذا الرقم الشخصي. تأكد من الرقم وحاول مرة أخرى، أو اتصل بـ {hotline}.",
+        "There is no appointment for this ID number. Check the number and try again, or call {hotline}.",
+    ),
+    "not_found_body_reference": (
+        "لا يوجد موعد برقم الحجز هذا. تأكد من الرقم وحاول مرة أخرى، أو اتصل بـ {hotline}.",
+        "There is no appointment with this booking number. Check it and try again, or call {hotline}.",
+    ),
+    "not_found_body_qr": (
+        "هذا الرمز لا يطابق أي موعد في هذا الفرع. أدخل رقمك الشخصي، أو اتصل بـ {hotline}.",
+        "This code matches no appointment at this branch. Type your ID number, or call {hotline}.",
+    ),
     "already_title": ("تم تسجيل حضورك مسبقًا", "You are already checked in"),
     "already_body": ("رقمك هو", "Your number is"),
     "already_reprint": ("اطبع تذكرتي مرة أخرى", "Print my ticket again"),
     "unreadable_title": ("تعذّرت قراءة الرمز", "This code could not be read"),
-    "unreadable_body": ("هذا ليس رمز موعد صالحًا. جرّب مرة أخرى، أو أدخل رقمك الشخصي.",
-                        "This is not a valid appointment code. Try again, or type your ID number."),
+    "unreadable_body": (
+        "هذا ليس رمز موعد صالحًا. جرّب مرة أخرى، أو أدخل رقمك الشخصي.",
+        "This is not a valid appointment code. Try again, or type your ID number.",
+    ),
     "refused_title": ("تعذّر إصدار الرقم", "We could not give you a number"),
     "refused_hint": ("يرجى مراجعة موظف الاستقبال.", "Please ask at the reception desk."),
     "busy_title": ("النظام مشغول الآن", "The system is busy right now"),
-    "busy_body": ("لم يصدر لك رقم بعد. حاول مرة أخرى بعد قليل.", "No number was issued yet. Please try again in a moment."),
+    "busy_body": (
+        "لم يصدر لك رقم بعد. حاول مرة أخرى بعد قليل.",
+        "No number was issued yet. Please try again in a moment.",
+    ),
     # closed / out of service
     "closed_title": ("الفرع مغلق الآن", "The branch is closed now"),
     "closed_hours": ("أوقات العمل", "Opening hours"),
     "closed_next": ("نستقبلكم {when}", "We open {when}"),
     "hotline": ("مركز الاتصال الوطني: {hotline}", "National Contact Centre: {hotline}"),
     "oos_title": ("الجهاز خارج الخدمة مؤقتًا", "This kiosk is temporarily out of service"),
-    "oos_body": ("سيعود للعمل تلقائيًا. يرجى مراجعة موظف الاستقبال.",
-                 "It will come back by itself. Please ask at the reception desk."),
-    "oos_pending": ("طلبك محفوظ، وسيظهر رقمك هنا عند عودة الاتصال.",
-                    "Your request is kept; your number will appear here when the connection is back."),
+    "oos_body": (
+        "سيعود للعمل تلقائيًا. يرجى مراجعة موظف الاستقبال.",
+        "It will come back by itself. Please ask at the reception desk.",
+    ),
+    "oos_pending": (
+        "طلبك محفوظ، وسيظهر رقمك هنا عند عودة الاتصال.",
+        "Your request is kept; your number will appear here when the connection is back.",
+    ),
     "starting": ("جارٍ التشغيل…", "Starting…"),
     # admin
     "admin_pin_title": ("رمز المشرف", "Administrator PIN"),
@@ -175,7 +219,9 @@ def minutes(value: float | None, lang: Language, texts: Texts = TEXTS) -> str:
     whole = math.ceil(value - 0.25) if value > 0 else 0
     if whole <= 0:
         return texts.get("wait_none", lang)
-    phrase = arabic_minutes(whole) if lang == "ar" else (f"{whole} minute" if whole == 1 else f"{whole} minutes")
+    phrase = (
+        arabic_minutes(whole) if lang == "ar" else (f"{whole} minute" if whole == 1 else f"{whole} minutes")
+    )
     return texts.get("wait_about", lang, minutes=phrase)
 
 
@@ -192,12 +238,14 @@ def weekday(moment: datetime, lang: Language) -> str:
 def date_words(moment: datetime, lang: Language, digits: str = "western") -> str:
     """``الأحد 22 نوفمبر`` / ``Sunday 22 November``."""
     if lang == "ar":
-        return localize_digits(f"{AR_WEEKDAYS[moment.weekday()]} {moment.day} {AR_MONTHS[moment.month - 1]}", digits)
+        return localize_digits(
+            f"{AR_WEEKDAYS[moment.weekday()]} {moment.day} {AR_MONTHS[moment.month - 1]}", digits
+        )
     return f"{moment.strftime('%A')} {moment.day} {moment.strftime('%B')}"
 
 
 def when(moment: datetime, today: datetime, lang: Language, texts: Texts = TEXTS) -> str:
-    """"today at 9:15 AM" or "on Sunday 23 November at 7:30 AM" (both in the branch's local time)."""
+    """ "today at 9:15 AM" or "on Sunday 23 November at 7:30 AM" (both in the branch's local time)."""
     time_text = clock(moment, lang, texts.digits)
     if moment.date() == today.date():
         return texts.get("today_at", lang, time=time_text)
@@ -233,8 +281,11 @@ def hours_lines(hours: dict[str, str], lang: Language, texts: Texts = TEXTS) -> 
     def flush() -> None:
         if not group:
             return
-        days = name(group[0]) if len(group) == 1 else texts.get("days_range", lang, first=name(group[0]),
-                                                                 last=name(group[-1]))
+        days = (
+            name(group[0])
+            if len(group) == 1
+            else texts.get("days_range", lang, first=name(group[0]), last=name(group[-1]))
+        )
         lines.append(f"{days}: {_span_text(hours[group[0]], lang, texts)}")
         group.clear()
 

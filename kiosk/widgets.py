@@ -86,8 +86,16 @@ class Ctx:
 
 
 # ------------------------------------------------------------------------------------------ small parts
-def label(ctx: Ctx, text: str, size: float, *, bold: bool = False, color: str = INK, center: bool = False,
-          name: str = "") -> QLabel:
+def label(
+    ctx: Ctx,
+    text: str,
+    size: float,
+    *,
+    bold: bool = False,
+    color: str = INK,
+    center: bool = False,
+    name: str = "",
+) -> QLabel:
     """A word-wrapped label in the screen's direction."""
     widget = QLabel(text)
     widget.setWordWrap(True)
@@ -117,9 +125,20 @@ def fit_one_line(widget: QLabel, width: float, min_scale: float = 0.72) -> None:
 class BigButton(QPushButton):
     """A touch button with a title and optional second line, both wrapping (QPushButton alone cannot)."""
 
-    def __init__(self, ctx: Ctx, title: str, subtitle: str = "", *, color: str = BLUE, name: str = "",
-                 height: float = 120, title_size: float = 42, outline: bool = False,
-                 on_tap: Callable[[], None] | None = None, fit_width: float = 0) -> None:
+    def __init__(
+        self,
+        ctx: Ctx,
+        title: str,
+        subtitle: str = "",
+        *,
+        color: str = BLUE,
+        name: str = "",
+        height: float = 120,
+        title_size: float = 42,
+        outline: bool = False,
+        on_tap: Callable[[], None] | None = None,
+        fit_width: float = 0,
+    ) -> None:
         super().__init__()
         self.setObjectName(name)
         self.setAccessibleName(title)
@@ -132,7 +151,8 @@ class BigButton(QPushButton):
         self.setStyleSheet(
             f"QPushButton {{ background: {bg}; color: {fg}; border: {border}; border-radius: {ctx.px(18)}px; }}"
             f"QPushButton:pressed {{ background: {INK}; color: white; }}"
-            f"QPushButton:disabled {{ background: #c9d1d9; color: {GREY}; border-color: #c9d1d9; }}")
+            f"QPushButton:disabled {{ background: #c9d1d9; color: {GREY}; border-color: #c9d1d9; }}"
+        )
         box = QVBoxLayout(self)
         box.setContentsMargins(ctx.px(28), ctx.px(10), ctx.px(28), ctx.px(10))
         box.setSpacing(ctx.px(4))
@@ -174,13 +194,23 @@ class Badge(QWidget):
         painter.setBrush(self.color)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(QRectF(2, 2, side - 4, side - 4))
-        pen = QPen(QColor("white"), side * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                   Qt.PenJoinStyle.RoundJoin)
+        pen = QPen(
+            QColor("white"),
+            side * 0.09,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
         painter.setPen(pen)
         c = side / 2
         if self.kind == "ok":
-            painter.drawPolyline([QRectF(0, 0, 0, 0).topLeft() + self._p(c - side * 0.22, c),
-                                  self._p(c - side * 0.05, c + side * 0.18), self._p(c + side * 0.24, c - side * 0.17)])
+            painter.drawPolyline(
+                [
+                    QRectF(0, 0, 0, 0).topLeft() + self._p(c - side * 0.22, c),
+                    self._p(c - side * 0.05, c + side * 0.18),
+                    self._p(c + side * 0.24, c - side * 0.17),
+                ]
+            )
         elif self.kind == "wait":
             painter.drawEllipse(QRectF(c - side * 0.27, c - side * 0.27, side * 0.54, side * 0.54))
             painter.drawLine(self._p(c, c), self._p(c, c - side * 0.17))
@@ -241,7 +271,8 @@ def header(ctx: Ctx, with_language: bool = True) -> QWidget:
         switch.setFont(font)
         switch.setStyleSheet(
             f"QPushButton {{ background: white; color: {BLUE}; border-radius: {ctx.px(14)}px; }}"
-            f"QPushButton:pressed {{ background: {INK}; color: white; }}")
+            f"QPushButton:pressed {{ background: {INK}; color: white; }}"
+        )
         switch.clicked.connect(ctx.act("tap_language"))
         row.addWidget(switch, 0)
     else:
@@ -274,8 +305,16 @@ def nav_row(ctx: Ctx, *buttons: QWidget) -> QHBoxLayout:
 
 
 def done_button(ctx: Ctx, key: str = "done", name: str = "done") -> BigButton:
-    return BigButton(ctx, ctx.t(key), color=GREY, name=name, height=110, title_size=40, outline=True,
-                     on_tap=ctx.act("tap_done"))
+    return BigButton(
+        ctx,
+        ctx.t(key),
+        color=GREY,
+        name=name,
+        height=110,
+        title_size=40,
+        outline=True,
+        on_tap=ctx.act("tap_done"),
+    )
 
 
 # ------------------------------------------------------------------------------------------- screens
@@ -291,13 +330,26 @@ def home_screen(ctx: Ctx) -> QWidget:
     body.setContentsMargins(ctx.px(40), ctx.px(22), ctx.px(40), ctx.px(22))
     state = ctx.state
     if state.printer_trouble:
-        banner = label(ctx, ctx.t("printer_banner"), 28, bold=True, color="white", center=True, name="printer_banner")
-        banner.setStyleSheet(f"color: white; background: {AMBER}; padding: {ctx.px(8)}px; "
-                             f"border-radius: {ctx.px(12)}px;")
+        banner = label(
+            ctx, ctx.t("printer_banner"), 28, bold=True, color="white", center=True, name="printer_banner"
+        )
+        banner.setStyleSheet(
+            f"color: white; background: {AMBER}; padding: {ctx.px(8)}px; border-radius: {ctx.px(12)}px;"
+        )
         body.addWidget(banner)
-    body.addWidget(BigButton(ctx, ctx.t("appointment_button"), ctx.t("appointment_button_hint"), color=GREEN,
-                             name="appointment", height=130 if not ctx.portrait else 160, title_size=48,
-                             on_tap=ctx.act("tap_appointment")), 0)
+    body.addWidget(
+        BigButton(
+            ctx,
+            ctx.t("appointment_button"),
+            ctx.t("appointment_button_hint"),
+            color=GREEN,
+            name="appointment",
+            height=130 if not ctx.portrait else 160,
+            title_size=48,
+            on_tap=ctx.act("tap_appointment"),
+        ),
+        0,
+    )
     services = state.walk_in_services()[:8]
     body.addWidget(label(ctx, ctx.t("home_prompt"), 38, bold=True, name="home_prompt"))
     grid = QGridLayout()
@@ -305,20 +357,44 @@ def home_screen(ctx: Ctx) -> QWidget:
     columns = 1 if ctx.portrait or len(services) <= 4 else 2
     rows = max(1, -(-len(services) // columns))
     cell = (ctx.window.width() - ctx.px(80) - (columns - 1) * ctx.px(18)) / columns
-    room = 1080 - 100 - 44 - 130 - 56 - (96 if state.priority_services() else 0) - (80 if state.printer_trouble else 0)
+    room = (
+        1080
+        - 100
+        - 44
+        - 130
+        - 56
+        - (96 if state.priority_services() else 0)
+        - (80 if state.printer_trouble else 0)
+    )
     row_height = max(96, min(128, room / rows - 18)) if not ctx.portrait else 128
     for i, service in enumerate(services):
-        button = BigButton(ctx, pick(ctx.lang, service.name_ar, service.name_en), service_line(ctx, service),
-                           name=f"service:{service.id}", height=row_height,
-                           title_size=38 if columns == 2 else 44, on_tap=ctx.act("tap_service", service.id),
-                           fit_width=cell)
+        button = BigButton(
+            ctx,
+            pick(ctx.lang, service.name_ar, service.name_en),
+            service_line(ctx, service),
+            name=f"service:{service.id}",
+            height=row_height,
+            title_size=38 if columns == 2 else 44,
+            on_tap=ctx.act("tap_service", service.id),
+            fit_width=cell,
+        )
         grid.addWidget(button, i // columns, i % columns)
     if not services:
         grid.addWidget(label(ctx, ctx.t("no_services"), 36, center=True, name="no_services"), 0, 0)
     body.addLayout(grid, 1)
     if state.priority_services():
-        body.addWidget(BigButton(ctx, ctx.t("priority_button"), color=BLUE, outline=True, name="priority",
-                                 height=96, title_size=36, on_tap=ctx.act("tap_priority")))
+        body.addWidget(
+            BigButton(
+                ctx,
+                ctx.t("priority_button"),
+                color=BLUE,
+                outline=True,
+                name="priority",
+                height=96,
+                title_size=36,
+                on_tap=ctx.act("tap_priority"),
+            )
+        )
     return widget
 
 
@@ -332,10 +408,19 @@ def priority_screen(ctx: Ctx) -> QWidget:
     columns = 1 if ctx.portrait or len(services) <= 4 else 2
     cell = (ctx.window.width() - ctx.px(96) - (columns - 1) * ctx.px(18)) / columns
     for i, service in enumerate(services):
-        grid.addWidget(BigButton(ctx, pick(ctx.lang, service.name_ar, service.name_en), name=f"priority:{service.id}",
-                                 height=104 if not ctx.portrait else 130, title_size=40, fit_width=cell,
-                                 on_tap=ctx.act("tap_service", service.id, True)),
-                       i // columns, i % columns)
+        grid.addWidget(
+            BigButton(
+                ctx,
+                pick(ctx.lang, service.name_ar, service.name_en),
+                name=f"priority:{service.id}",
+                height=104 if not ctx.portrait else 130,
+                title_size=40,
+                fit_width=cell,
+                on_tap=ctx.act("tap_service", service.id, True),
+            ),
+            i // columns,
+            i % columns,
+        )
     body.addLayout(grid, 1)
     body.addLayout(nav_row(ctx, done_button(ctx, "back", "back")))
     return widget
@@ -348,8 +433,10 @@ def checkin_screen(ctx: Ctx) -> QWidget:
     scan = QWidget()
     scan.setObjectName("scanbox")
     scan.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    scan.setStyleSheet(f"#scanbox {{ background: white; border: {ctx.px(5)}px dashed {GREEN}; "
-                       f"border-radius: {ctx.px(24)}px; }}")
+    scan.setStyleSheet(
+        f"#scanbox {{ background: white; border: {ctx.px(5)}px dashed {GREEN}; "
+        f"border-radius: {ctx.px(24)}px; }}"
+    )
     box = QHBoxLayout(scan)
     box.setContentsMargins(ctx.px(36), ctx.px(36), ctx.px(36), ctx.px(36))
     box.setSpacing(ctx.px(36))
@@ -361,17 +448,35 @@ def checkin_screen(ctx: Ctx) -> QWidget:
     body.addWidget(label(ctx, ctx.t("checkin_or"), 40, bold=True, center=True))
     choices = QHBoxLayout() if not ctx.portrait else QVBoxLayout()
     choices.setSpacing(ctx.px(24))
-    choices.addWidget(BigButton(ctx, ctx.t("type_id"), name="type_id", height=130, title_size=42,
-                                on_tap=ctx.act("tap_keypad", "national_id")))
-    choices.addWidget(BigButton(ctx, ctx.t("type_reference"), name="type_reference", height=130, title_size=42,
-                                on_tap=ctx.act("tap_keypad", "reference")))
+    choices.addWidget(
+        BigButton(
+            ctx,
+            ctx.t("type_id"),
+            name="type_id",
+            height=130,
+            title_size=42,
+            on_tap=ctx.act("tap_keypad", "national_id"),
+        )
+    )
+    choices.addWidget(
+        BigButton(
+            ctx,
+            ctx.t("type_reference"),
+            name="type_reference",
+            height=130,
+            title_size=42,
+            on_tap=ctx.act("tap_keypad", "reference"),
+        )
+    )
     body.addLayout(choices)
     body.addStretch(1)
     body.addLayout(nav_row(ctx, done_button(ctx, "back", "back")))
     return widget
 
 
-def keypad(ctx: Ctx, keys: str, columns: int, key_height: float, extra: list[tuple[str, str, str]]) -> QWidget:
+def keypad(
+    ctx: Ctx, keys: str, columns: int, key_height: float, extra: list[tuple[str, str, str]]
+) -> QWidget:
     """A left-to-right grid of keys (``key:X``) plus extra keys (name, text, action)."""
     pad = QWidget()
     pad.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
@@ -379,7 +484,8 @@ def keypad(ctx: Ctx, keys: str, columns: int, key_height: float, extra: list[tup
     grid.setSpacing(ctx.px(12))
     grid.setContentsMargins(0, 0, 0, 0)
     entries: list[tuple[str, str, Callable[[], None], str]] = [
-        (f"key:{k}", k, ctx.act("key", k), BLUE) for k in keys]
+        (f"key:{k}", k, ctx.act("key", k), BLUE) for k in keys
+    ]
     entries += [(name, text, ctx.act(action), GREY) for name, text, action in extra]
     for i, (name, text, action, color) in enumerate(entries):
         button = QPushButton(text)
@@ -394,7 +500,8 @@ def keypad(ctx: Ctx, keys: str, columns: int, key_height: float, extra: list[tup
         button.setStyleSheet(
             f"QPushButton {{ background: {'white' if color == GREY else color}; color: {INK if color == GREY else 'white'};"
             f" border: {ctx.px(3)}px solid {color}; border-radius: {ctx.px(14)}px; }}"
-            f"QPushButton:pressed {{ background: {INK}; color: white; }}")
+            f"QPushButton:pressed {{ background: {INK}; color: white; }}"
+        )
         button.clicked.connect(action)
         grid.addWidget(button, i // columns, i % columns)
     return pad
@@ -412,8 +519,9 @@ def entry_display(ctx: Ctx, text: str, name: str) -> QLabel:
     font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, ctx.px(6))
     shown.setFont(font)
     shown.setFixedHeight(ctx.px(104))
-    shown.setStyleSheet(f"color: {INK}; background: white; border: {ctx.px(4)}px solid {BLUE}; "
-                        f"border-radius: {ctx.px(16)}px;")
+    shown.setStyleSheet(
+        f"color: {INK}; background: white; border: {ctx.px(4)}px solid {BLUE}; border-radius: {ctx.px(16)}px;"
+    )
     return shown
 
 
@@ -421,8 +529,14 @@ def keypad_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx)
     mode = ctx.state.keypad_mode
     body.setSpacing(ctx.px(18))
-    body.addWidget(label(ctx, ctx.t("keypad_id_title" if mode == "national_id" else "keypad_reference_title"),
-                         44, bold=True))
+    body.addWidget(
+        label(
+            ctx,
+            ctx.t("keypad_id_title" if mode == "national_id" else "keypad_reference_title"),
+            44,
+            bold=True,
+        )
+    )
     body.addWidget(entry_display(ctx, ctx.state.keypad_text, "entry"))
     extra = [("delete", ctx.t("keypad_delete"), "backspace"), ("clear", ctx.t("keypad_clear"), "clear")]
     if mode == "national_id":
@@ -460,8 +574,15 @@ def keypad_screen(ctx: Ctx) -> QWidget:
     else:
         columns = 10 if not ctx.portrait else 7
         body.addWidget(keypad(ctx, REFERENCE_KEYS, columns, 96 if not ctx.portrait else 120, extra), 1)
-    confirm = BigButton(ctx, ctx.t("keypad_confirm"), color=GREEN, name="confirm", height=110, title_size=44,
-                        on_tap=ctx.act("submit_keypad"))
+    confirm = BigButton(
+        ctx,
+        ctx.t("keypad_confirm"),
+        color=GREEN,
+        name="confirm",
+        height=110,
+        title_size=44,
+        on_tap=ctx.act("submit_keypad"),
+    )
     confirm.setEnabled(bool(ctx.state.keypad_text.strip("-")))
     body.addLayout(nav_row(ctx, done_button(ctx, "back", "back"), confirm))
     return widget
@@ -486,8 +607,11 @@ def ticket_screen(ctx: Ctx) -> QWidget:
     qr_text = ticket.get("status_url") or ""
     if not qr_text and ticket.get("status_path"):
         qr_text = ctx.window.controller.status_url(ticket)
-    heading = ctx.t("ticket_checked_in") if ticket.get("kind") == "appointment" or state.ticket_via == "reprint" \
+    heading = (
+        ctx.t("ticket_checked_in")
+        if ticket.get("kind") == "appointment" or state.ticket_via == "reprint"
         else ctx.t("ticket_title")
+    )
     info = QVBoxLayout()
     info.setSpacing(ctx.px(10))
     body.setContentsMargins(ctx.px(48), ctx.px(20), ctx.px(48), ctx.px(20))
@@ -501,8 +625,9 @@ def ticket_screen(ctx: Ctx) -> QWidget:
     font.setBold(True)
     big.setFont(font)
     big.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    big.setStyleSheet(f"color: {INK}; background: white; border: {ctx.px(6)}px solid {INK}; "
-                      f"border-radius: {ctx.px(24)}px;")
+    big.setStyleSheet(
+        f"color: {INK}; background: white; border: {ctx.px(6)}px solid {INK}; border-radius: {ctx.px(24)}px;"
+    )
     info.addWidget(big)
     if ctx.lang == "ar" and state.branch.digits == "arabic-indic":
         info.addWidget(label(ctx, number, 40, center=True))
@@ -514,17 +639,38 @@ def ticket_screen(ctx: Ctx) -> QWidget:
         info.addWidget(label(ctx, ctx.t("ticket_late"), 30, bold=True, color=AMBER, name="ticket_late"))
     ahead = ticket.get("people_ahead")
     if ahead is not None:
-        text = ctx.t("ticket_next") if int(ahead) == 0 else ctx.t("ticket_ahead", people=words.people(int(ahead), ctx.lang))
+        text = (
+            ctx.t("ticket_next")
+            if int(ahead) == 0
+            else ctx.t("ticket_ahead", people=words.people(int(ahead), ctx.lang))
+        )
         info.addWidget(label(ctx, text, 36, name="ticket_ahead"))
-        info.addWidget(label(ctx, ctx.t("ticket_wait", minutes=words.minutes(ticket.get("wait_minutes"), ctx.lang,
-                                                                            ctx.texts)), 36, name="ticket_wait"))
-    status_key = {"printing": "ticket_printing", "printed": "ticket_printed", "failed": "ticket_print_failed"}.get(
-        state.print_state, "ticket_printed")
+        info.addWidget(
+            label(
+                ctx,
+                ctx.t("ticket_wait", minutes=words.minutes(ticket.get("wait_minutes"), ctx.lang, ctx.texts)),
+                36,
+                name="ticket_wait",
+            )
+        )
+    status_key = {
+        "printing": "ticket_printing",
+        "printed": "ticket_printed",
+        "failed": "ticket_print_failed",
+    }.get(state.print_state, "ticket_printed")
     color = RED if state.print_state == "failed" else INK
-    status = label(ctx, ctx.t(status_key), 34, bold=True, color="white" if state.print_state == "failed" else color,
-                   name="print_status")
+    status = label(
+        ctx,
+        ctx.t(status_key),
+        34,
+        bold=True,
+        color="white" if state.print_state == "failed" else color,
+        name="print_status",
+    )
     if state.print_state == "failed":
-        status.setStyleSheet(f"color: white; background: {RED}; padding: {ctx.px(16)}px; border-radius: {ctx.px(14)}px;")
+        status.setStyleSheet(
+            f"color: white; background: {RED}; padding: {ctx.px(16)}px; border-radius: {ctx.px(14)}px;"
+        )
     info.addWidget(status)
     side = QVBoxLayout()
     side.setSpacing(ctx.px(12))
@@ -571,7 +717,9 @@ def slot_text(ctx: Ctx, iso: str | None) -> str:
 def too_early_screen(ctx: Ctx) -> QWidget:
     details = ctx.state.outcome.details
     widget, body = result_page(ctx, "wait", BLUE, ctx.t("too_early_title"), "title")
-    body.addWidget(label(ctx, ctx.t("too_early_body", slot=slot_text(ctx, details.get("slot"))), 42, name="slot"))
+    body.addWidget(
+        label(ctx, ctx.t("too_early_body", slot=slot_text(ctx, details.get("slot"))), 42, name="slot")
+    )
     body.addStretch(1)
     body.addWidget(label(ctx, ctx.t("too_early_come_back"), 44, center=True))
     come_back = details.get("come_back_at")
@@ -593,12 +741,25 @@ def too_late_screen(ctx: Ctx) -> QWidget:
     widget, body = result_page(ctx, "stop", AMBER, ctx.t("too_late_title"), "title")
     slot = ""
     if details.get("slot"):
-        slot = words.clock(ctx.state.branch_time(datetime.fromisoformat(details["slot"])), ctx.lang,
-                           ctx.state.branch.digits)
+        slot = words.clock(
+            ctx.state.branch_time(datetime.fromisoformat(details["slot"])), ctx.lang, ctx.state.branch.digits
+        )
     body.addWidget(label(ctx, ctx.t("too_late_body", slot=slot, hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
-    body.addLayout(nav_row(ctx, done_button(ctx), BigButton(ctx, ctx.t("take_walk_in"), name="walk_in",
-                                                            height=110, title_size=40, on_tap=ctx.act("tap_done"))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            done_button(ctx),
+            BigButton(
+                ctx,
+                ctx.t("take_walk_in"),
+                name="walk_in",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_done"),
+            ),
+        )
+    )
     return widget
 
 
@@ -606,8 +767,20 @@ def expired_screen(ctx: Ctx) -> QWidget:
     widget, body = result_page(ctx, "stop", AMBER, ctx.t("expired_title"), "title")
     body.addWidget(label(ctx, ctx.t("expired_body", hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
-    body.addLayout(nav_row(ctx, done_button(ctx), BigButton(ctx, ctx.t("take_walk_in"), name="walk_in",
-                                                            height=110, title_size=40, on_tap=ctx.act("tap_done"))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            done_button(ctx),
+            BigButton(
+                ctx,
+                ctx.t("take_walk_in"),
+                name="walk_in",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_done"),
+            ),
+        )
+    )
     return widget
 
 
@@ -626,14 +799,27 @@ def wrong_branch_screen(ctx: Ctx) -> QWidget:
 
 def not_found_screen(ctx: Ctx) -> QWidget:
     via = ctx.state.outcome.via
-    key = {"national_id": "not_found_body_id", "reference": "not_found_body_reference"}.get(via, "not_found_body_qr")
+    key = {"national_id": "not_found_body_id", "reference": "not_found_body_reference"}.get(
+        via, "not_found_body_qr"
+    )
     widget, body = result_page(ctx, "stop", AMBER, ctx.t("not_found_title"), "title")
     body.addWidget(label(ctx, ctx.t(key, hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
     retry_mode = "reference" if via == "reference" else "national_id"
-    body.addLayout(nav_row(ctx, done_button(ctx),
-                           BigButton(ctx, ctx.t("try_again") if via != "qr" else ctx.t("type_id"), name="try_again",
-                                     height=110, title_size=40, on_tap=ctx.act("tap_keypad", retry_mode))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            done_button(ctx),
+            BigButton(
+                ctx,
+                ctx.t("try_again") if via != "qr" else ctx.t("type_id"),
+                name="try_again",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_keypad", retry_mode),
+            ),
+        )
+    )
     return widget
 
 
@@ -652,8 +838,17 @@ def already_screen(ctx: Ctx) -> QWidget:
     body.addStretch(1)
     buttons: list[QWidget] = [done_button(ctx)]
     if ctx.state.has_printer and details.get("number"):
-        buttons.append(BigButton(ctx, ctx.t("already_reprint"), color=GREEN, name="reprint", height=110,
-                                 title_size=40, on_tap=ctx.act("tap_reprint")))
+        buttons.append(
+            BigButton(
+                ctx,
+                ctx.t("already_reprint"),
+                color=GREEN,
+                name="reprint",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_reprint"),
+            )
+        )
     body.addLayout(nav_row(ctx, *buttons))
     return widget
 
@@ -662,8 +857,20 @@ def unreadable_screen(ctx: Ctx) -> QWidget:
     widget, body = result_page(ctx, "stop", RED, ctx.t("unreadable_title"), "title")
     body.addWidget(label(ctx, ctx.t("unreadable_body"), 40, name="body"))
     body.addStretch(1)
-    body.addLayout(nav_row(ctx, done_button(ctx), BigButton(ctx, ctx.t("type_id"), name="type_id", height=110,
-                                                            title_size=40, on_tap=ctx.act("tap_keypad", "national_id"))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            done_button(ctx),
+            BigButton(
+                ctx,
+                ctx.t("type_id"),
+                name="type_id",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_keypad", "national_id"),
+            ),
+        )
+    )
     return widget
 
 
@@ -696,8 +903,9 @@ def next_opening(hours: dict[str, str], now: datetime) -> datetime | None:
         if not span:
             continue
         hour, minute = (int(x) for x in span.split("-")[0].split(":"))
-        start = now.replace(year=day.year, month=day.month, day=day.day, hour=hour, minute=minute, second=0,
-                            microsecond=0)
+        start = now.replace(
+            year=day.year, month=day.month, day=day.day, hour=hour, minute=minute, second=0, microsecond=0
+        )
         if start > now:
             return start
     return None
@@ -708,17 +916,37 @@ def closed_screen(ctx: Ctx) -> QWidget:
     hours = ctx.state.branch.hours
     opening = next_opening(hours, ctx.now) if hours else None
     if opening is not None:
-        body.addWidget(label(ctx, ctx.t("closed_next", when=words.when(opening, ctx.now, ctx.lang, ctx.texts)), 48,
-                             bold=True, color=BLUE, name="next_opening"))
+        body.addWidget(
+            label(
+                ctx,
+                ctx.t("closed_next", when=words.when(opening, ctx.now, ctx.lang, ctx.texts)),
+                48,
+                bold=True,
+                color=BLUE,
+                name="next_opening",
+            )
+        )
     if hours:
         body.addWidget(label(ctx, ctx.t("closed_hours"), 40, bold=True))
         for line in words.hours_lines(hours, ctx.lang, ctx.texts):
             body.addWidget(label(ctx, line, 40, name="hours"))
     body.addStretch(1)
-    body.addWidget(label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline"))
+    body.addWidget(
+        label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
+    )
     body.addStretch(1)
-    body.addWidget(BigButton(ctx, ctx.t("appointment_button"), ctx.t("appointment_button_hint"), color=GREEN,
-                             name="appointment", height=120, title_size=40, on_tap=ctx.act("tap_appointment")))
+    body.addWidget(
+        BigButton(
+            ctx,
+            ctx.t("appointment_button"),
+            ctx.t("appointment_button_hint"),
+            color=GREEN,
+            name="appointment",
+            height=120,
+            title_size=40,
+            on_tap=ctx.act("tap_appointment"),
+        )
+    )
     return widget
 
 
@@ -728,7 +956,9 @@ def out_of_service_screen(ctx: Ctx) -> QWidget:
     if ctx.state.pending is not None:
         body.addWidget(label(ctx, ctx.t("oos_pending"), 40, bold=True, color=BLUE, name="pending"))
     body.addStretch(1)
-    body.addWidget(label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline"))
+    body.addWidget(
+        label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
+    )
     body.addStretch(1)
     return widget
 
@@ -749,9 +979,21 @@ def pin_screen(ctx: Ctx) -> QWidget:
         body.addWidget(label(ctx, ctx.t("admin_pin_wrong"), 38, bold=True, color=RED, name="pin_wrong"))
     pad = keypad(ctx, "1234567890", 5, 110, [("delete", ctx.t("keypad_delete"), "backspace")])
     body.addWidget(pad, 1)
-    body.addLayout(nav_row(ctx, done_button(ctx, "back", "back"),
-                           BigButton(ctx, ctx.t("keypad_confirm"), color=GREEN, name="confirm", height=110,
-                                     title_size=40, on_tap=ctx.act("submit_pin"))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            done_button(ctx, "back", "back"),
+            BigButton(
+                ctx,
+                ctx.t("keypad_confirm"),
+                color=GREEN,
+                name="confirm",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("submit_pin"),
+            ),
+        )
+    )
     return widget
 
 
@@ -760,16 +1002,43 @@ def admin_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx, with_language=False)
     body.addWidget(label(ctx, ctx.t("admin_title"), 54, bold=True))
     server = ctx.window.controller.settings.server
-    body.addWidget(label(ctx, ctx.t("admin_server", value=f"{server} — " + ctx.t(
-        "connected" if state.connected else "disconnected")), 34))
+    body.addWidget(
+        label(
+            ctx,
+            ctx.t(
+                "admin_server",
+                value=f"{server} — " + ctx.t("connected" if state.connected else "disconnected"),
+            ),
+            34,
+        )
+    )
     printer = ctx.t(f"printer_{state.printer_status}") if state.has_printer else ctx.t("printer_none")
     body.addWidget(label(ctx, ctx.t("admin_printer", value=printer), 34, name="admin_printer"))
     body.addWidget(label(ctx, ctx.t("admin_scanner", value=state.scanner_status), 34))
     body.addStretch(1)
-    body.addLayout(nav_row(ctx, BigButton(ctx, ctx.t("admin_back"), color=GREEN, name="back", height=110,
-                                          title_size=40, on_tap=ctx.act("tap_back")),
-                           BigButton(ctx, ctx.t("admin_exit"), color=RED, name="exit", height=110, title_size=40,
-                                     on_tap=ctx.act("tap_exit"))))
+    body.addLayout(
+        nav_row(
+            ctx,
+            BigButton(
+                ctx,
+                ctx.t("admin_back"),
+                color=GREEN,
+                name="back",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_back"),
+            ),
+            BigButton(
+                ctx,
+                ctx.t("admin_exit"),
+                color=RED,
+                name="exit",
+                height=110,
+                title_size=40,
+                on_tap=ctx.act("tap_exit"),
+            ),
+        )
+    )
     return widget
 
 
@@ -833,8 +1102,11 @@ class KioskWindow(QWidget):
     def render(self) -> None:
         """Show the state as it is now (rebuilds the current screen)."""
         state = self.controller.state
-        families = ["Noto Sans Arabic", "Noto Sans", "DejaVu Sans"] if state.lang == "ar" else \
-            ["Noto Sans", "Noto Sans Arabic", "DejaVu Sans"]
+        families = (
+            ["Noto Sans Arabic", "Noto Sans", "DejaVu Sans"]
+            if state.lang == "ar"
+            else ["Noto Sans", "Noto Sans Arabic", "DejaVu Sans"]
+        )
         font = QFont()
         font.setFamilies(families)
         self.setFont(font)

@@ -73,7 +73,9 @@ class PendingReply(QObject):
 
     finished = Signal(object)
 
-    def __init__(self, request_id: int, message: dict[str, Any], retry: bool, parent: QObject | None = None) -> None:
+    def __init__(
+        self, request_id: int, message: dict[str, Any], retry: bool, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.id = request_id
         self.message = message
@@ -121,9 +123,17 @@ class HallClient(QObject):
     serverError = Signal(dict)
     resyncing = Signal()
 
-    def __init__(self, urls: Sequence[str], credentials: Credentials, parent: QObject | None = None, *,
-                 backoff_start: float = 0.5, backoff_max: float = 2.0, ping_seconds: float = 30.0,
-                 request_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        credentials: Credentials,
+        parent: QObject | None = None,
+        *,
+        backoff_start: float = 0.5,
+        backoff_max: float = 2.0,
+        ping_seconds: float = 30.0,
+        request_timeout: float = 20.0,
+    ) -> None:
         super().__init__(parent)
         if not urls:
             raise ValueError("give at least one server URL")
@@ -342,8 +352,14 @@ class HallClient(QObject):
         keep = [p for p in pending if p.retry and not include_retry and p.id != self._login_id]
         for item in pending:
             if item not in keep:
-                item._finish({"type": "error", "code": DISCONNECTED, "message": "The connection dropped.",
-                              "message_ar": "انقطع الاتصال بالخادم."})
+                item._finish(
+                    {
+                        "type": "error",
+                        "code": DISCONNECTED,
+                        "message": "The connection dropped.",
+                        "message_ar": "انقطع الاتصال بالخادم.",
+                    }
+                )
         queued = self._queued if include_retry else []
         for item in queued:
             item._finish({"type": "error", "code": DISCONNECTED, "message": "The client is stopped."})

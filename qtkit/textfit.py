@@ -42,8 +42,9 @@ def _font_key(font: QFont) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _fitted_size(key: str, families: tuple[str, ...], text: str, width: int, height: int, size: int,
-                 min_size: int) -> int:
+def _fitted_size(
+    key: str, families: tuple[str, ...], text: str, width: int, height: int, size: int, min_size: int
+) -> int:
     font = QFont()
     font.fromString(key.split("|", 1)[0])
     font.setFamilies(list(families))
@@ -62,7 +63,9 @@ def fit_font(font: QFont, text: str, width: float, height: float, min_scale: flo
     but never below ``min_scale`` of the original size."""
     size = max(1, font.pixelSize())
     min_size = max(1, int(size * min_scale))
-    pixel = _fitted_size(_font_key(font), tuple(font.families()), text, int(width), int(height), size, min_size)
+    pixel = _fitted_size(
+        _font_key(font), tuple(font.families()), text, int(width), int(height), size, min_size
+    )
     fitted = QFont(font)
     fitted.setPixelSize(pixel)
     return fitted
@@ -75,9 +78,15 @@ def common_size(font: QFont, texts: list[str], width: float, height: float, min_
     return min(sizes, default=font.pixelSize())
 
 
-def draw_fitted(painter: QPainter, rect: QRectF, text: str, font: QFont,
-                align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                rtl: bool = False, min_scale: float = 0.55) -> QFont:
+def draw_fitted(
+    painter: QPainter,
+    rect: QRectF,
+    text: str,
+    font: QFont,
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+    rtl: bool = False,
+    min_scale: float = 0.55,
+) -> QFont:
     """Draw ``text`` in ``rect`` with ``font`` shrunk to fit (then elided); ``rtl`` sets the base direction
     (Arabic text: True). ``align`` is visual (left is left, whatever the direction). Returns the font used."""
     fitted = fit_font(font, text, rect.width(), rect.height(), min_scale)

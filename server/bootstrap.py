@@ -77,7 +77,10 @@ def install_system_packages() -> None:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
     if os.geteuid() != 0:
-        if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        if (
+            shutil.which("sudo")
+            and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+        ):
             command = ["sudo", *command]
         else:
             say("these Debian packages are needed and I cannot install them without root:")

@@ -25,12 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from server.core.config import BranchConfig, DeviceConfig, load_default_config
 from server.net.app import HallServer
 from server.net.auth import mint_token, token_digest
-from server.core.config import BranchConfig, DeviceConfig, load_default_config
+from server.net.ws import HallEndpoint, serve_hall
 from server.store.journal import Journal
 from server.store.staff import StaffStore
-from server.net.ws import HallEndpoint, serve_hall
 
 T = TypeVar("T")
 DEFAULT_START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -86,21 +86,30 @@ class TestHall:
         return journal.last_seq(self.config.branch.id)
 
 
-def with_devices(config: BranchConfig, devices: tuple[tuple[str, str], ...]) -> tuple[BranchConfig, dict[str, str]]:
+def with_devices(
+    config: BranchConfig, devices: tuple[tuple[str, str], ...]
+) -> tuple[BranchConfig, dict[str, str]]:
     """``config`` with fresh tokens for ``devices`` ((id, role) pairs) added; returns it and the tokens."""
     tokens = {device_id: mint_token() for device_id, _ in devices}
-    entries = tuple(DeviceConfig(id=d, role=role, name=d, token_sha256=token_digest(tokens[d]))  # type: ignore[arg-type]
-                    for d, role in devices)
+    entries = tuple(
+        DeviceConfig(id=d, role=role, name=d, token_sha256=token_digest(tokens[d]))  # type: ignore[arg-type]
+        for d, role in devices
+    )
     return config.model_copy(update={"devices": config.devices + entries}), tokens
 
 
 @contextlib.asynccontextmanager
-async def running_server(config: BranchConfig | None = None, *, db_url: str | None = None,
-                         clock: FakeClock | None = None, tick_seconds: float = 0.05,
-                         staff: tuple[tuple[str, str], ...] = DEFAULT_STAFF,
-                         devices: tuple[tuple[str, str], ...] = DEFAULT_DEVICES,
-                         server_settings: dict[str, Any] | None = None,
-                         qr_secret: bytes = TEST_QR_SECRET) -> AsyncIterator[TestHall]:
+async def running_server(
+    config: BranchConfig | None = None,
+    *,
+    db_url: str | None = None,
+    clock: FakeClock | None = None,
+    tick_seconds: float = 0.05,
+    staff: tuple[tuple[str, str], ...] = DEFAULT_STAFF,
+    devices: tuple[tuple[str, str], ...] = DEFAULT_DEVICES,
+    server_settings: dict[str, Any] | None = None,
+    qr_secret: bytes = TEST_QR_SECRET,
+) -> AsyncIterator[TestHall]:
     """Start the real server on 127.0.0.1, port 0; stop it (and remove the temp database) on exit."""
     config = config or load_default_config()
     if server_settings:
@@ -121,8 +130,18 @@ async def running_server(config: BranchConfig | None = None, *, db_url: str | No
         hall_server = HallServer(config, journal, store, qr_secret, clock)
         endpoint: HallEndpoint = await serve_hall(hall_server, "127.0.0.1", 0, tick_seconds=tick_seconds)
         try:
-            yield TestHall(f"ws://127.0.0.1:{endpoint.port}/", f"http://127.0.0.1:{endpoint.port}", endpoint.port,
-                           clock, hall_server, url, config, tokens, passwords, qr_secret)
+            yield TestHall(
+                f"ws://127.0.0.1:{endpoint.port}/",
+                f"http://127.0.0.1:{endpoint.port}",
+                endpoint.port,
+                clock,
+                hall_server,
+                url,
+                config,
+                tokens,
+                passwords,
+                qr_secret,
+            )
         finally:
             await endpoint.stop()
             journal.close()
@@ -147,7 +166,7 @@ class ServerThread:
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self._serve())
-        except BaseException as error:  # noqa: BLE001 - reported to the starting thread
+        except BaseException as error:
             self._error = error
             self._ready.set()
         finally:

@@ -1,4 +1,5 @@
 """Suite-wide settings: Qt renders offscreen, python-escpos keeps its capability cache in one place."""
+
 import os
 import tempfile
 
@@ -23,7 +24,9 @@ def _postgres_schema_url() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need DAWR_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need DAWR_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     schema = f"dawr_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)

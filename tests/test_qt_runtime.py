@@ -27,7 +27,9 @@ print(before, after)
 
 def test_qt_setters_do_not_leak_or_free_none() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-500:]
     before, after = map(int, done.stdout.split())
     assert abs(after - before) < 100

@@ -43,13 +43,29 @@ from server.core.config import BranchConfig, default_config_path, load_branch_co
 from server.core.errors import ConfigError
 from server.core.events import Booking
 
-ALL_WEEK = '{ sun = "00:00-24:00", mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", ' \
-           'thu = "00:00-24:00", fri = "00:00-24:00", sat = "00:00-24:00" }'
+ALL_WEEK = (
+    '{ sun = "00:00-24:00", mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", '
+    'thu = "00:00-24:00", fri = "00:00-24:00", sat = "00:00-24:00" }'
+)
 TIME_SCALE = 60.0
 GUI_COUNTERS = (1, 3)
-COUNTER_STAFF = {n: ("demo-appt" if n == 1 else "demo-counter" if n == 3 else f"demo-c{n}") for n in range(1, 9)}
-DEMO_NAMES = ("فاطمة علي", "أحمد يوسف", "مريم حسن", "خالد إبراهيم", "نورة سلمان", "يوسف جاسم", "زينب محمد",
-              "علي عبدالله", "سارة خليل", "حسن عيسى", "ليلى راشد", "محمد صالح")
+COUNTER_STAFF = {
+    n: ("demo-appt" if n == 1 else "demo-counter" if n == 3 else f"demo-c{n}") for n in range(1, 9)
+}
+DEMO_NAMES = (
+    "فاطمة علي",
+    "أحمد يوسف",
+    "مريم حسن",
+    "خالد إبراهيم",
+    "نورة سلمان",
+    "يوسف جاسم",
+    "زينب محمد",
+    "علي عبدالله",
+    "سارة خليل",
+    "حسن عيسى",
+    "ليلى راشد",
+    "محمد صالح",
+)
 
 
 @dataclass
@@ -102,9 +118,9 @@ def prepare_hall(folder: Path, now: datetime) -> DemoHall:
     """Lay out a fresh demo hall in ``folder`` (the journal and printouts of an earlier demo are replaced)."""
     import qrcode
 
+    from server.core.engine import ImportAppointments
     from server.net.auth import mint_token, token_digest
     from server.store.branch_secret import load_qr_secret
-    from server.core.engine import ImportAppointments
     from server.store.hall import Hall
     from server.store.journal import Journal
     from server.store.staff import StaffStore
@@ -122,13 +138,14 @@ def prepare_hall(folder: Path, now: datetime) -> DemoHall:
         token = mint_token()
         tokens[device] = folder / "tokens" / f"{device}.token"
         _private_file(tokens[device], token + "\n")
-        devices.append(f'\n[[devices]]\nid = "{device}"\nrole = "{role}"\nname = "{device}"\n'
-                       f'token_sha256 = "{token_digest(token)}"\n')
+        devices.append(
+            f'\n[[devices]]\nid = "{device}"\nrole = "{role}"\nname = "{device}"\n'
+            f'token_sha256 = "{token_digest(token)}"\n'
+        )
     text = default_config_path().read_text(encoding="utf-8")
     start = text.index("hours = {")
     end = text.index("\n", start)
-    text = (text[:start] + f"hours = {ALL_WEEK}   # the demo hall never closes" + text[end:]
-            + "".join(devices))
+    text = text[:start] + f"hours = {ALL_WEEK}   # the demo hall never closes" + text[end:] + "".join(devices)
     config_path = folder / "branch.toml"
     config_path.write_text(text, encoding="utf-8")
     config = load_branch_config(config_path)
@@ -142,7 +159,8 @@ def prepare_hall(folder: Path, now: datetime) -> DemoHall:
     try:
         store = StaffStore(journal.engine)
         staff = [(name, "counter") for name in dict.fromkeys(COUNTER_STAFF.values())] + [
-            ("demo-supervisor", "supervisor")]
+            ("demo-supervisor", "supervisor")
+        ]
         for username, role in staff:
             passwords[username] = secrets.token_urlsafe(12)
             store.add(username, passwords[username], role, username.replace("-", " ").title())
@@ -152,9 +170,15 @@ def prepare_hall(folder: Path, now: datetime) -> DemoHall:
         local = now.astimezone(zone)
         first = local.replace(second=0, microsecond=0) + timedelta(minutes=10 - local.minute % 10 - 20)
         bookings = [
-            Booking(f"HQ-{local:%m%d}-{i + 1:02d}", f"{880000000 + i * 1111:09d}", DEMO_NAMES[i % len(DEMO_NAMES)],
-                    f"+9733{i:07d}", ("mazaya", "housing")[i % 2], config.branch.id,
-                    first + timedelta(minutes=10 * i))
+            Booking(
+                f"HQ-{local:%m%d}-{i + 1:02d}",
+                f"{880000000 + i * 1111:09d}",
+                DEMO_NAMES[i % len(DEMO_NAMES)],
+                f"+9733{i:07d}",
+                ("mazaya", "housing")[i % 2],
+                config.branch.id,
+                first + timedelta(minutes=10 * i),
+            )
             for i in range(12)
         ]
         hall = Hall.open(config, journal, secret)
@@ -172,10 +196,31 @@ def prepare_hall(folder: Path, now: datetime) -> DemoHall:
             payloads[booking.reference] = payload
             image = appointments_dir / f"{booking.reference}.png"
             qrcode.make(payload, box_size=8, border=4).save(image)
-            writer.writerow([booking.reference, booking.national_id, booking.name, booking.service_id,
-                             f"{booking.slot.astimezone(zone):%Y-%m-%d %H:%M}", image.name, payload])
-    return DemoHall(folder, config_path, config, db_url, secret_path, folder / "printer", appointments_dir,
-                    folder / "logs", tokens, passwords, bookings, payloads)
+            writer.writerow(
+                [
+                    booking.reference,
+                    booking.national_id,
+                    booking.name,
+                    booking.service_id,
+                    f"{booking.slot.astimezone(zone):%Y-%m-%d %H:%M}",
+                    image.name,
+                    payload,
+                ]
+            )
+    return DemoHall(
+        folder,
+        config_path,
+        config,
+        db_url,
+        secret_path,
+        folder / "printer",
+        appointments_dir,
+        folder / "logs",
+        tokens,
+        passwords,
+        bookings,
+        payloads,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- processes
@@ -189,8 +234,14 @@ class Processes:
 
     def start(self, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         handle = open(log, "wb")
-        self.children[name] = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT,
-                                               stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.children[name] = subprocess.Popen(
+            argv,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
 
     def dead(self) -> list[str]:
         return [name for name, child in self.children.items() if child.poll() is not None]
@@ -231,8 +282,17 @@ def wait_healthy(http_url: str, server: subprocess.Popen[bytes], timeout: float 
 def start_server(hall: DemoHall, processes: Processes, time_scale: float = 1.0) -> None:
     """Start the hall server as its own process (on ``hall.port``, a free one if 0) and wait until healthy."""
     hall.port = hall.port or free_port()
-    server_args = ["server", "--config", str(hall.config_path), "--db", hall.db_url, "--port", str(hall.port),
-                   "--qr-secret-file", str(hall.secret_path)]
+    server_args = [
+        "server",
+        "--config",
+        str(hall.config_path),
+        "--db",
+        hall.db_url,
+        "--port",
+        str(hall.port),
+        "--qr-secret-file",
+        str(hall.secret_path),
+    ]
     if time_scale != 1:
         server_args += ["--time-scale", f"{time_scale:g}"]
     processes.start("server", _dawr(*server_args), hall.logs_dir / "server.log")
@@ -247,18 +307,41 @@ def start_hall(hall: DemoHall, *, headless: bool, time_scale: float) -> Processe
     if headless:
         env["QT_QPA_PLATFORM"] = "offscreen"
     kiosk_env = {**env, "DAWR_KIOSK_TOKEN": hall.tokens["kiosk-demo"].read_text().strip()}
-    processes.start("kiosk", _dawr("kiosk", "--server", hall.url, "--printer", f"virtual:{hall.printer_dir}",
-                                   "--scanner", "keyboard"), hall.logs_dir / "kiosk.log", kiosk_env)
-    processes.start("board", _dawr("board", "--server", hall.url, "--token-file", str(hall.tokens["board-demo"])),
-                    hall.logs_dir / "board.log", env)
+    processes.start(
+        "kiosk",
+        _dawr(
+            "kiosk", "--server", hall.url, "--printer", f"virtual:{hall.printer_dir}", "--scanner", "keyboard"
+        ),
+        hall.logs_dir / "kiosk.log",
+        kiosk_env,
+    )
+    processes.start(
+        "board",
+        _dawr("board", "--server", hall.url, "--token-file", str(hall.tokens["board-demo"])),
+        hall.logs_dir / "board.log",
+        env,
+    )
     for number in GUI_COUNTERS:
         username = COUNTER_STAFF[number]
         password_file = hall.folder / "tokens" / f"{username}.password"
         if not password_file.exists():
             _private_file(password_file, hall.passwords[username] + "\n")
-        processes.start(f"counter-{number}", _dawr("counter", "--server", hall.url, "--counter", str(number),
-                                                    "--username", username, "--password-file", str(password_file)),
-                        hall.logs_dir / f"counter-{number}.log", env)
+        processes.start(
+            f"counter-{number}",
+            _dawr(
+                "counter",
+                "--server",
+                hall.url,
+                "--counter",
+                str(number),
+                "--username",
+                username,
+                "--password-file",
+                str(password_file),
+            ),
+            hall.logs_dir / f"counter-{number}.log",
+            env,
+        )
     return processes
 
 
@@ -322,16 +405,20 @@ class PlayResult:
     refused: dict[str, int] = field(default_factory=dict)
 
 
-async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: float = 60.0,
-                    seed: int = 7) -> PlayResult:
+async def play_hour(
+    hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: float = 60.0, seed: int = 7
+) -> PlayResult:
     """Play ``minutes`` of hall time through the real protocol at ``time_scale`` (see the module doc)."""
     from server.sim.simulator import load_scenario, plan_day
 
     scenario, base_config = load_scenario("seed-day")
     plan = plan_day(scenario, base_config, date(2026, 11, 22), random.Random(seed))
     window_start = plan.opens.replace(hour=9, minute=0)
-    walk_ins = [c for c in plan.customers if c.booking is None
-                and window_start <= c.arrive < window_start + timedelta(minutes=minutes)]
+    walk_ins = [
+        c
+        for c in plan.customers
+        if c.booking is None and window_start <= c.arrive < window_start + timedelta(minutes=minutes)
+    ]
     result = PlayResult()
     planned: dict[str, Any] = {}
     real = 1.0 / time_scale  # real seconds per hall second
@@ -348,7 +435,8 @@ async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: 
         started = time.monotonic()
         server_start = datetime.fromisoformat(peer.hello["now"])
         events: list[tuple[float, str, Any]] = [
-            ((c.arrive - window_start).total_seconds(), "walk_in", c) for c in walk_ins]
+            ((c.arrive - window_start).total_seconds(), "walk_in", c) for c in walk_ins
+        ]
         for booking in hall.bookings:
             offset = (booking.slot - server_start).total_seconds() - 5 * 60
             if 0 <= offset < minutes * 60:
@@ -360,10 +448,13 @@ async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: 
                 await asyncio.sleep(delay)
             key = f"demo-{seed}-{n:05d}"
             if kind == "walk_in":
-                reply = await peer.request("issue_ticket", service_id=who.service, priority=who.priority,
-                                           idempotency_key=key)
+                reply = await peer.request(
+                    "issue_ticket", service_id=who.service, priority=who.priority, idempotency_key=key
+                )
             else:
-                reply = await peer.request("check_in", qr_payload=hall.qr_payloads[who.reference], idempotency_key=key)
+                reply = await peer.request(
+                    "check_in", qr_payload=hall.qr_payloads[who.reference], idempotency_key=key
+                )
             if reply.get("type") == "result":
                 ticket = reply["data"]["ticket"]
                 planned[ticket["number"]] = who
@@ -381,7 +472,9 @@ async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: 
         # Counters 1 and 3 have their own (offscreen) counter apps logged in as demo staff; the played
         # staff act for them as the supervisor, so the apps show what happens without being logged out.
         if number in GUI_COUNTERS:
-            await peer.request("login", username="demo-supervisor", password=hall.passwords["demo-supervisor"])
+            await peer.request(
+                "login", username="demo-supervisor", password=hall.passwords["demo-supervisor"]
+            )
             here: dict[str, Any] = {"counter": number}
         else:
             username = COUNTER_STAFF[number]
@@ -422,8 +515,11 @@ async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: 
                     continue
             finished = await ask("finish", outcome="completed")
             if finished.get("code") == "overrun_reason_required":
-                finished = await ask("finish", outcome="completed",
-                                     overrun_reason=getattr(who, "overrun_reason", "complex_case"))
+                finished = await ask(
+                    "finish",
+                    outcome="completed",
+                    overrun_reason=getattr(who, "overrun_reason", "complex_case"),
+                )
             if finished.get("type") == "result":
                 result.finished += 1
             else:
@@ -435,7 +531,8 @@ async def play_hour(hall: DemoHall, *, time_scale: float = TIME_SCALE, minutes: 
     # let the counters serve who is still waiting, up to 30 hall minutes after the last arrival
     deadline = time.monotonic() + 30 * 60 * real
     while time.monotonic() < deadline and result.finished + result.no_shows + 1 < (
-            result.issued + result.checked_in):
+        result.issued + result.checked_in
+    ):
         await asyncio.sleep(0.2)
     done.set()
     await asyncio.gather(*counters, return_exceptions=True)
@@ -456,10 +553,16 @@ def _where(hall: DemoHall) -> str:
         ("journal", hall.db_url),
         ("branch file", str(hall.config_path)),
         ("printed tickets", f"{hall.printer_dir}  (a PNG and the raw ESC/POS bytes per ticket)"),
-        ("appointment QR codes", f"{hall.appointments_dir}  (show one to the kiosk's scanner, or type its "
-                                 "reference on the kiosk keypad; list in appointments.csv)"),
-        ("staff passwords", f"{hall.folder / 'staff.txt'}  (counter 1: demo-appt, counter 3: demo-counter, "
-                            "supervisor: demo-supervisor)"),
+        (
+            "appointment QR codes",
+            f"{hall.appointments_dir}  (show one to the kiosk's scanner, or type its "
+            "reference on the kiosk keypad; list in appointments.csv)",
+        ),
+        (
+            "staff passwords",
+            f"{hall.folder / 'staff.txt'}  (counter 1: demo-appt, counter 3: demo-counter, "
+            "supervisor: demo-supervisor)",
+        ),
         ("logs", str(hall.logs_dir)),
     ]
     width = max(len(name) for name, _ in rows)
@@ -470,10 +573,24 @@ def _summary(hall: DemoHall, played: PlayResult) -> str:
     from server.reports.cli import build_report
 
     today = datetime.now(hall.config.zone).date()
-    data = json.loads(build_report(hall.db_url, today - timedelta(days=1), today + timedelta(days=1),
-                                   hall.config.branch.id, str(hall.config_path), "json"))
-    html = build_report(hall.db_url, today - timedelta(days=1), today + timedelta(days=1), hall.config.branch.id,
-                        str(hall.config_path), "html")
+    data = json.loads(
+        build_report(
+            hall.db_url,
+            today - timedelta(days=1),
+            today + timedelta(days=1),
+            hall.config.branch.id,
+            str(hall.config_path),
+            "json",
+        )
+    )
+    html = build_report(
+        hall.db_url,
+        today - timedelta(days=1),
+        today + timedelta(days=1),
+        hall.config.branch.id,
+        str(hall.config_path),
+        "html",
+    )
     report = hall.folder / "report.html"
     report.write_text(html, encoding="utf-8")
     s = data["summary"]
@@ -489,7 +606,9 @@ def _summary(hall: DemoHall, played: PlayResult) -> str:
         f"  report           {report}",
     ]
     if played.refused:
-        lines.append("  refused          " + ", ".join(f"{k} ×{v}" for k, v in sorted(played.refused.items())))
+        lines.append(
+            "  refused          " + ", ".join(f"{k} ×{v}" for k, v in sorted(played.refused.items()))
+        )
     return "\n".join(lines)
 
 
@@ -503,13 +622,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     time_scale = TIME_SCALE if headless else 1.0
     processes = start_hall(hall, headless=headless, time_scale=time_scale)
     try:
-        print(f"Dawr demo hall — {'headless, the hall clock runs 60× faster' if headless else 'on this screen'}")
+        print(
+            f"Dawr demo hall — {'headless, the hall clock runs 60× faster' if headless else 'on this screen'}"
+        )
         print(_where(hall), flush=True)
         if headless:
             played = asyncio.run(play_hour(hall, time_scale=time_scale, minutes=args.minutes))
             dead = [n for n in processes.dead() if n != "server"]
             if dead:
-                print(f"warning: these apps stopped early (see {hall.logs_dir}): {', '.join(dead)}", file=sys.stderr)
+                print(
+                    f"warning: these apps stopped early (see {hall.logs_dir}): {', '.join(dead)}",
+                    file=sys.stderr,
+                )
             print(_summary(hall, played))
             return 0 if not dead else 1
         print("Stop the whole hall with Ctrl-C.", flush=True)
@@ -538,11 +662,18 @@ def _minutes(text: str) -> float:
 def add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``dawr demo``."""
     demo = sub.add_parser("demo", help="start a whole demo hall: server, kiosk, board, two counters")
-    demo.add_argument("--headless", action="store_true",
-                      help="no screen: run the apps offscreen and play an hour of citizens and staff "
-                           "(chosen by itself when there is no display)")
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="no screen: run the apps offscreen and play an hour of citizens and staff "
+        "(chosen by itself when there is no display)",
+    )
     demo.add_argument("--dir", help="where the demo hall lives (default: demo/ in the user's data directory)")
     demo.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
-    demo.add_argument("--minutes", type=_minutes, default=60.0,
-                      help="headless: hall minutes to play (default 60, i.e. one minute of real time)")
+    demo.add_argument(
+        "--minutes",
+        type=_minutes,
+        default=60.0,
+        help="headless: hall minutes to play (default 60, i.e. one minute of real time)",
+    )
     demo.set_defaults(func=_cmd_demo)

@@ -24,18 +24,32 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     config = load_config_arg(args.file)
     source = args.file or default_config_path()
     print(f"{source}: valid")
-    print(f"branch   {config.branch.id}: {config.branch.name_en} / {config.branch.name_ar} ({config.branch.timezone})")
+    print(
+        f"branch   {config.branch.id}: {config.branch.name_en} / {config.branch.name_ar} ({config.branch.timezone})"
+    )
     hours = ", ".join(f"{day} {span}" for day, span in config.branch.hours.items())
     print(f"hours    {hours}")
     for service in config.services:
-        kind = "transfer only" if service.transfer_only else "walk-in" if service.walk_in else "appointments only"
-        print(f"service  {service.prefix} {service.id:<12} cap {service.cap_minutes:g} min  {kind:<14} {service.name_en}")
+        kind = (
+            "transfer only"
+            if service.transfer_only
+            else "walk-in"
+            if service.walk_in
+            else "appointments only"
+        )
+        print(
+            f"service  {service.prefix} {service.id:<12} cap {service.cap_minutes:g} min  {kind:<14} {service.name_en}"
+        )
     for counter in config.counters:
         label = "appointments" if counter.appointments else "general"
-        print(f"counter  {counter.number:<3} {label:<13} {', '.join(f'{s}×{w:g}' for s, w in counter.services.items())}")
+        print(
+            f"counter  {counter.number:<3} {label:<13} {', '.join(f'{s}×{w:g}' for s, w in counter.services.items())}"
+        )
     rules = config.appointments
-    print(f"appointments rollout={rules.rollout} window=-{rules.early_minutes:g}/+{rules.late_minutes:g} min "
-          f"late={rules.late_arrival} spillover={'on' if rules.spillover else 'off'}")
+    print(
+        f"appointments rollout={rules.rollout} window=-{rules.early_minutes:g}/+{rules.late_minutes:g} min "
+        f"late={rules.late_arrival} spillover={'on' if rules.spillover else 'off'}"
+    )
     return 0
 
 
@@ -54,8 +68,8 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_appointments(args: argparse.Namespace) -> int:
-    from server.store.appointment_import import read_bookings
     from server.core.engine import ImportAppointments
+    from server.store.appointment_import import read_bookings
     from server.store.hall import Hall
     from server.store.journal import Journal, utc_now
 
@@ -68,7 +82,9 @@ def _cmd_import_appointments(args: argparse.Namespace) -> int:
     finally:
         journal.close()
     own = sum(1 for b in bookings if b.branch_id == config.branch.id)
-    print(f"imported {len(bookings)} booking(s): {own} for branch {config.branch.id}, {len(bookings) - own} for others")
+    print(
+        f"imported {len(bookings)} booking(s): {own} for branch {config.branch.id}, {len(bookings) - own} for others"
+    )
     return 0
 
 

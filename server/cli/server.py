@@ -63,13 +63,13 @@ def _time_scale(text: str) -> float:
 
 
 def _cmd_server(args: argparse.Namespace) -> int:
-    from server.net.app import HallServer
-    from server.store.branch_secret import load_qr_secret
     from server.cli.main import load_config_arg
+    from server.net.app import HallServer
+    from server.net.ws import JsonLogFormatter, run_branch, tls_context
+    from server.store.branch_secret import load_qr_secret
     from server.store.journal import Journal, utc_now
     from server.store.leadership import BranchLock
     from server.store.staff import StaffStore
-    from server.net.ws import JsonLogFormatter, run_branch, tls_context
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter())
@@ -90,7 +90,9 @@ def _cmd_server(args: argparse.Namespace) -> int:
         def make_hall_server() -> HallServer:
             return HallServer(config, journal, StaffStore(journal.engine), secret, clock)
 
-        asyncio.run(run_branch(make_hall_server, lock, args.host, args.port, ssl, poll_seconds=args.lock_poll))
+        asyncio.run(
+            run_branch(make_hall_server, lock, args.host, args.port, ssl, poll_seconds=args.lock_poll)
+        )
     except OSError as error:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     finally:
@@ -148,15 +150,17 @@ def _cmd_add_device(args: argparse.Namespace) -> int:
     print("# Device token (configure it on the device; it is shown only this once):", file=sys.stderr)
     print(token, file=sys.stderr)
     print("# Add to the branch configuration:", file=sys.stderr)
-    print(f'[[devices]]\nid = "{args.device_id}"\nrole = "{args.role}"\nname = "{name}"\n'
-          f'token_sha256 = "{token_digest(token)}"')
+    print(
+        f'[[devices]]\nid = "{args.device_id}"\nrole = "{args.role}"\nname = "{name}"\n'
+        f'token_sha256 = "{token_digest(token)}"'
+    )
     return 0
 
 
 def _cmd_appointment_qr(args: argparse.Namespace) -> int:
+    from server.cli.main import load_config_arg
     from server.core.appointments import sign_booking_qr, valid_reference
     from server.store.branch_secret import load_qr_secret
-    from server.cli.main import load_config_arg
 
     config = load_config_arg(args.config)
     reference = args.reference.upper()
@@ -190,8 +194,9 @@ def _cmd_appointment_qr(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin_subparsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
-                      ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+def _admin_subparsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """The subcommands of the existing ``admin`` parser (created if another part has not)."""
     admin = sub.choices.get("admin")
     if admin is None:
@@ -212,15 +217,26 @@ def register_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
     server.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     server.add_argument("--tls-cert", help="PEM certificate (with --tls-key: serve wss:// and https://)")
     server.add_argument("--tls-key", help="PEM private key")
-    server.add_argument("--qr-secret-file", help="branch QR secret file (default: user data dir; "
-                        "or set DAWR_QR_SECRET)")
+    server.add_argument(
+        "--qr-secret-file", help="branch QR secret file (default: user data dir; or set DAWR_QR_SECRET)"
+    )
     server.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
-    server.add_argument("--lock-poll", type=float, default=0.2, metavar="SECONDS",
-                        help="how often a standby tries the branch lock (default 0.2 s; see "
-                             "docs/operations.md, 'Standby and fail-over')")
-    server.add_argument("--time-scale", type=_time_scale, default=1.0, metavar="FACTOR",
-                        help="run the hall clock FACTOR times faster than real time, from now (demos and "
-                             "drills only; default 1)")
+    server.add_argument(
+        "--lock-poll",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="how often a standby tries the branch lock (default 0.2 s; see "
+        "docs/operations.md, 'Standby and fail-over')",
+    )
+    server.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=1.0,
+        metavar="FACTOR",
+        help="run the hall clock FACTOR times faster than real time, from now (demos and "
+        "drills only; default 1)",
+    )
     server.set_defaults(func=_cmd_server)
 
     admin = _admin_subparsers(sub)

@@ -63,7 +63,9 @@ class ServiceConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
         if self.transfer_only and self.walk_in:
-            raise ValueError("a transfer-only service cannot also be taken as a walk-in (set walk_in = false)")
+            raise ValueError(
+                "a transfer-only service cannot also be taken as a walk-in (set walk_in = false)"
+            )
         if self.warning_lead_minutes >= self.cap_minutes:
             raise ValueError("warning_lead_minutes must be less than cap_minutes")
         return self
@@ -172,7 +174,9 @@ class BranchInfo(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Bahrain')") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as 'Asia/Bahrain')"
+            ) from None
         return value
 
     @field_validator("hours")
@@ -232,7 +236,9 @@ class BranchConfig(_Strict):
         prefixes: dict[str, str] = {}
         for i, service in enumerate(self.services):
             if service.id in seen:
-                raise ValueError(f"services[{i}].id: {service.id!r} is already used by services[{seen[service.id]}]")
+                raise ValueError(
+                    f"services[{i}].id: {service.id!r} is already used by services[{seen[service.id]}]"
+                )
             seen[service.id] = i
             if service.prefix in prefixes:
                 raise ValueError(
@@ -307,7 +313,9 @@ class BranchConfig(_Strict):
         local = moment.astimezone(self.zone).time()
         return span[0] <= local < span[1]
 
-    def labels(self, kind: Literal["finish_outcomes", "overrun_reasons", "pause_reasons"]) -> dict[str, Label]:
+    def labels(
+        self, kind: Literal["finish_outcomes", "overrun_reasons", "pause_reasons"]
+    ) -> dict[str, Label]:
         """The labels of one kind by code."""
         return {label.code: label for label in getattr(self, kind)}
 
@@ -341,7 +349,9 @@ def parse_branch_config(data: dict[str, Any], source: str = "<config>") -> Branc
     try:
         return BranchConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(f"{source}: invalid branch configuration:\n  {_format_validation_error(error)}") from None
+        raise ConfigError(
+            f"{source}: invalid branch configuration:\n  {_format_validation_error(error)}"
+        ) from None
 
 
 def load_branch_config(path: str | Path) -> BranchConfig:

@@ -183,8 +183,23 @@ class ImportAppointments:
 
 
 Command = (
-    IssueTicket | CheckIn | CallNext | CallTicket | Recall | StartService | NoShow | Reinstate | Park
-    | ResumeParked | Transfer | Finish | Cancel | OpenCounter | PauseCounter | ResumeCounter | CloseCounter
+    IssueTicket
+    | CheckIn
+    | CallNext
+    | CallTicket
+    | Recall
+    | StartService
+    | NoShow
+    | Reinstate
+    | Park
+    | ResumeParked
+    | Transfer
+    | Finish
+    | Cancel
+    | OpenCounter
+    | PauseCounter
+    | ResumeCounter
+    | CloseCounter
     | ImportAppointments
 )
 
@@ -327,7 +342,9 @@ class HallEngine:
 
     def waiting_count(self, service_id: str) -> int:
         """How many tickets wait for ``service_id`` (appointment tickets included)."""
-        return sum(len(self._lanes.get((service_id, kind), ())) for kind in ("normal", "priority", "appointment"))
+        return sum(
+            len(self._lanes.get((service_id, kind), ())) for kind in ("normal", "priority", "appointment")
+        )
 
     def waiting_for_counter(self, counter: int) -> list[Ticket]:
         """Tickets transferred to this one counter, oldest first."""
@@ -360,8 +377,9 @@ class HallEngine:
     def _busy_services(self) -> frozenset[str]:
         return frozenset(service for (service, _kind), lane in self._lanes.items() if lane)
 
-    def estimate(self, service_id: str, people_ahead: int | None = None,
-                 busy: frozenset[str] | None = None) -> Estimate:
+    def estimate(
+        self, service_id: str, people_ahead: int | None = None, busy: frozenset[str] | None = None
+    ) -> Estimate:
         """People ahead and estimated wait for a new ticket of ``service_id`` (or for one with
         ``people_ahead`` in front of it)."""
         ahead = self.waiting_count(service_id) if people_ahead is None else people_ahead
@@ -427,7 +445,9 @@ class HallEngine:
         today = self.local_day(now)
         if self.day is None or today > self.day:
             expired = tuple(
-                t.id for t in sorted(self.tickets.values(), key=lambda t: t.seq) if t.state not in FINAL_TICKET_STATES
+                t.id
+                for t in sorted(self.tickets.values(), key=lambda t: t.seq)
+                if t.state not in FINAL_TICKET_STATES
             )
             closed = tuple(n for n, c in sorted(self.counters.items()) if c.state is not CounterState.CLOSED)
             events.append(self._apply(DayStarted(now, today, self.day, expired, closed)))
@@ -438,7 +458,9 @@ class HallEngine:
             cap = service.cap_minutes * 60
             elapsed = ticket.service_seconds(now)
             if not ticket.warned and elapsed >= cap - service.warning_lead_minutes * 60:
-                events.append(self._apply(CapWarning(now, ticket.id, ticket.counter, max(0.0, cap - elapsed))))
+                events.append(
+                    self._apply(CapWarning(now, ticket.id, ticket.counter, max(0.0, cap - elapsed)))
+                )
             if not ticket.overrun and elapsed >= cap:
                 events.append(self._apply(CapOverrun(now, ticket.id, ticket.counter, service.cap_minutes)))
         return events
@@ -475,8 +497,13 @@ class HallEngine:
         return event
 
     def _key(self, ticket: Ticket) -> QueueKey:
-        when = ticket.slot if self._lane_kind(ticket) == "appointment" and self.config.appointments.order == "slot" \
-            and ticket.slot is not None else ticket.arrival_at
+        when = (
+            ticket.slot
+            if self._lane_kind(ticket) == "appointment"
+            and self.config.appointments.order == "slot"
+            and ticket.slot is not None
+            else ticket.arrival_at
+        )
         return (when, ticket.seq, ticket.id)
 
     def _lane_kind(self, ticket: Ticket) -> str:
@@ -488,7 +515,9 @@ class HallEngine:
         if ticket.target_counter is not None:
             self._targeted.setdefault(ticket.target_counter, SortedList()).add(self._key(ticket))
         else:
-            self._lanes.setdefault((ticket.service_id, self._lane_kind(ticket)), SortedList()).add(self._key(ticket))
+            self._lanes.setdefault((ticket.service_id, self._lane_kind(ticket)), SortedList()).add(
+                self._key(ticket)
+            )
 
     def _dequeue(self, ticket: Ticket) -> None:
         key = self._key(ticket)
@@ -508,13 +537,17 @@ class HallEngine:
         self._counter_cfg(number)
         counter = self.counters[number]
         if counter.state is CounterState.PAUSED:
-            raise DomainError("counter_paused", f"Counter {number} is paused; resume it first.", counter=number)
+            raise DomainError(
+                "counter_paused", f"Counter {number} is paused; resume it first.", counter=number
+            )
         if counter.state is not CounterState.OPEN:
             raise DomainError("counter_closed", f"Counter {number} is closed; open it first.", counter=number)
         if counter.current is not None:
             raise DomainError(
-                "counter_busy", f"Counter {number} already has a customer ({self.tickets[counter.current].number}).",
-                counter=number, ticket=counter.current,
+                "counter_busy",
+                f"Counter {number} already has a customer ({self.tickets[counter.current].number}).",
+                counter=number,
+                ticket=counter.current,
             )
         return counter
 
@@ -538,8 +571,11 @@ class HallEngine:
     def _check_transition(ticket: Ticket, command: str) -> None:
         if ticket_target(command, ticket.state) is None:
             raise DomainError(
-                "invalid_transition", f"Ticket {ticket.number} is {ticket.state.value}; cannot {command.replace('_', ' ')}.",
-                ticket=ticket.id, state=ticket.state.value, command=command,
+                "invalid_transition",
+                f"Ticket {ticket.number} is {ticket.state.value}; cannot {command.replace('_', ' ')}.",
+                ticket=ticket.id,
+                state=ticket.state.value,
+                command=command,
             )
 
     def _new_ticket_fields(self, service_id: str) -> tuple[str, str]:
@@ -548,7 +584,9 @@ class HallEngine:
         n = self._next_number.get(service_id, 1)
         if n > MAX_NUMBER:
             raise DomainError(
-                "numbers_exhausted", f"All {MAX_NUMBER} numbers of {service.name_en} are used today.", service=service_id
+                "numbers_exhausted",
+                f"All {MAX_NUMBER} numbers of {service.name_en} are used today.",
+                service=service_id,
             )
         number = f"{service.prefix}{n:03d}"
         return f"{self.day:%Y%m%d}-{number}", number
@@ -561,15 +599,29 @@ class HallEngine:
         if service is None:
             raise DomainError("unknown_service", f"No service {cmd.service_id!r}.", service=cmd.service_id)
         if not service.walk_in or service.transfer_only:
-            raise DomainError("service_not_walk_in", f"{service.name_en} is reached by transfer only.",
-                              service=service.id)
+            raise DomainError(
+                "service_not_walk_in", f"{service.name_en} is reached by transfer only.", service=service.id
+            )
         if cmd.priority and not (service.priority and self.config.priority.enabled):
-            raise DomainError("priority_not_allowed", f"{service.name_en} has no priority tickets.", service=service.id)
+            raise DomainError(
+                "priority_not_allowed", f"{service.name_en} has no priority tickets.", service=service.id
+            )
         if not self.config.is_open(now):
             raise DomainError("branch_closed", "The branch is closed now.")
         ticket_id, number = self._new_ticket_fields(service.id)
-        event = TicketIssued(now, ticket_id, number, service.id, "walk_in", cmd.priority, cmd.token,
-                             cmd.idempotency_key, None, None, False)
+        event = TicketIssued(
+            now,
+            ticket_id,
+            number,
+            service.id,
+            "walk_in",
+            cmd.priority,
+            cmd.token,
+            cmd.idempotency_key,
+            None,
+            None,
+            False,
+        )
         return Result([self._apply(event)], ticket_id)
 
     def _do_CheckIn(self, cmd: CheckIn, now: datetime) -> Result:
@@ -577,38 +629,72 @@ class HallEngine:
             return Result([], self._idempotency[cmd.idempotency_key])
         given = [x for x in (cmd.qr_payload, cmd.reference, cmd.national_id) if x]
         if len(given) != 1:
-            raise DomainError("checkin_needs_one_key", "Give exactly one of: QR code, booking reference, ID number.")
+            raise DomainError(
+                "checkin_needs_one_key", "Give exactly one of: QR code, booking reference, ID number."
+            )
         branch_id = self.config.branch.id
         booking = self._resolve_booking(cmd, now)
         if booking.branch_id != branch_id:
-            raise DomainError("appointment_wrong_branch", "This appointment is booked at another branch.",
-                              branch_id=booking.branch_id, reference=booking.reference)
+            raise DomainError(
+                "appointment_wrong_branch",
+                "This appointment is booked at another branch.",
+                branch_id=booking.branch_id,
+                reference=booking.reference,
+            )
         if booking.reference in self.checked_in:
             existing = self.tickets.get(self.checked_in[booking.reference])
-            raise DomainError("appointment_already_checked_in", "This appointment is already checked in.",
-                              ticket=existing.id if existing else None, number=existing.number if existing else None)
+            raise DomainError(
+                "appointment_already_checked_in",
+                "This appointment is already checked in.",
+                ticket=existing.id if existing else None,
+                number=existing.number if existing else None,
+            )
         rules = self.config.appointments
         assert self.day is not None
         slot_day = self.local_day(booking.slot)
         opens = booking.slot - timedelta(minutes=rules.early_minutes)
         if slot_day > self.day or now < opens:
-            raise DomainError("appointment_too_early", "It is too early to check in for this appointment.",
-                              come_back_at=opens.isoformat(), slot=booking.slot.isoformat())
+            raise DomainError(
+                "appointment_too_early",
+                "It is too early to check in for this appointment.",
+                come_back_at=opens.isoformat(),
+                slot=booking.slot.isoformat(),
+            )
         if slot_day < self.day:
-            raise DomainError("appointment_expired", "This appointment was for an earlier day.",
-                              slot=booking.slot.isoformat())
+            raise DomainError(
+                "appointment_expired",
+                "This appointment was for an earlier day.",
+                slot=booking.slot.isoformat(),
+            )
         late = now > booking.slot + timedelta(minutes=rules.late_minutes)
         if late and rules.late_arrival == "refuse":
-            raise DomainError("appointment_too_late", "The check-in time for this appointment has passed.",
-                              slot=booking.slot.isoformat(), offer=None)
+            raise DomainError(
+                "appointment_too_late",
+                "The check-in time for this appointment has passed.",
+                slot=booking.slot.isoformat(),
+                offer=None,
+            )
         if not self.config.is_open(now):
             raise DomainError("branch_closed", "The branch is closed now.")
         service = self.config.service(booking.service_id)
         if service is None:
-            raise DomainError("unknown_service", f"No service {booking.service_id!r}.", service=booking.service_id)
+            raise DomainError(
+                "unknown_service", f"No service {booking.service_id!r}.", service=booking.service_id
+            )
         ticket_id, number = self._new_ticket_fields(service.id)
-        event = TicketIssued(now, ticket_id, number, service.id, "walk_in" if late else "appointment", False,
-                             cmd.token, cmd.idempotency_key, booking.reference, booking.slot, late)
+        event = TicketIssued(
+            now,
+            ticket_id,
+            number,
+            service.id,
+            "walk_in" if late else "appointment",
+            False,
+            cmd.token,
+            cmd.idempotency_key,
+            booking.reference,
+            booking.slot,
+            late,
+        )
         return Result([self._apply(event)], ticket_id)
 
     def _resolve_booking(self, cmd: CheckIn, now: datetime) -> Booking:
@@ -617,19 +703,25 @@ class HallEngine:
             code = read_booking_qr(self.qr_secret, branch_id, cmd.qr_payload)
             assert self.day is not None
             if code.day < self.day:
-                raise DomainError("appointment_expired", "This appointment was for an earlier day.",
-                                  day=code.day.isoformat())
+                raise DomainError(
+                    "appointment_expired",
+                    "This appointment was for an earlier day.",
+                    day=code.day.isoformat(),
+                )
             booking = self.bookings.get(code.reference)
             if booking is None:
-                raise DomainError("appointment_not_found", "No appointment with this code.", reference=code.reference)
+                raise DomainError(
+                    "appointment_not_found", "No appointment with this code.", reference=code.reference
+                )
             if self.local_day(booking.slot) != code.day or booking.branch_id != code.branch_id:
                 raise DomainError("appointment_forged", "This code does not match the booking.")
             return booking
         if cmd.reference:
             booking = self.bookings.get(cmd.reference.strip().upper())
             if booking is None:
-                raise DomainError("appointment_not_found", "No appointment with this reference.",
-                                  reference=cmd.reference)
+                raise DomainError(
+                    "appointment_not_found", "No appointment with this reference.", reference=cmd.reference
+                )
             return booking
         assert cmd.national_id is not None
         refs = self._by_national_id.get(cmd.national_id.strip(), [])
@@ -648,22 +740,34 @@ class HallEngine:
         counter = self._ready_counter(cmd.counter)
         choice = choose_next(self, self._counter_cfg(cmd.counter), now)
         if choice is None:
-            raise DomainError("queue_empty", f"Nobody is waiting for counter {cmd.counter}.", counter=cmd.counter)
-        event = TicketCalled(now, choice.ticket_id, cmd.counter, counter.staff, choice.rule, choice.detail,
-                             choice.scores)
+            raise DomainError(
+                "queue_empty", f"Nobody is waiting for counter {cmd.counter}.", counter=cmd.counter
+            )
+        event = TicketCalled(
+            now, choice.ticket_id, cmd.counter, counter.staff, choice.rule, choice.detail, choice.scores
+        )
         return Result([self._apply(event)], choice.ticket_id)
 
     def _do_CallTicket(self, cmd: CallTicket, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "call")
-        event = TicketCalled(now, ticket.id, cmd.counter, counter.staff, "specific",
-                             f"ticket {ticket.number} called by hand", ())
+        event = TicketCalled(
+            now,
+            ticket.id,
+            cmd.counter,
+            counter.staff,
+            "specific",
+            f"ticket {ticket.number} called by hand",
+            (),
+        )
         return Result([self._apply(event)], ticket.id)
 
     def _do_Recall(self, cmd: Recall, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "recall")
-        return Result([self._apply(TicketRecalled(now, ticket.id, cmd.counter, ticket.recalls + 1))], ticket.id)
+        return Result(
+            [self._apply(TicketRecalled(now, ticket.id, cmd.counter, ticket.recalls + 1))], ticket.id
+        )
 
     def _do_StartService(self, cmd: StartService, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "start")
@@ -674,8 +778,12 @@ class HallEngine:
         ticket = self._current(cmd.counter, "no_show")
         needed = self.config.calling.recalls_before_no_show
         if ticket.recalls < needed:
-            raise DomainError("recall_first", f"Recall ticket {ticket.number} {needed} time(s) before a no-show.",
-                              recalls=ticket.recalls, needed=needed)
+            raise DomainError(
+                "recall_first",
+                f"Recall ticket {ticket.number} {needed} time(s) before a no-show.",
+                recalls=ticket.recalls,
+                needed=needed,
+            )
         return Result([self._apply(TicketNoShow(now, ticket.id, cmd.counter))], ticket.id)
 
     def _do_Reinstate(self, cmd: Reinstate, now: datetime) -> Result:
@@ -684,9 +792,11 @@ class HallEngine:
         assert ticket.no_show_at is not None
         window = timedelta(minutes=self.config.calling.reinstate_minutes)
         if now > ticket.no_show_at + window:
-            raise DomainError("reinstate_window_passed",
-                              f"Ticket {ticket.number} can no longer be reinstated (more than "
-                              f"{self.config.calling.reinstate_minutes:g} minutes since its no-show).")
+            raise DomainError(
+                "reinstate_window_passed",
+                f"Ticket {ticket.number} can no longer be reinstated (more than "
+                f"{self.config.calling.reinstate_minutes:g} minutes since its no-show).",
+            )
         return Result([self._apply(TicketReinstated(now, ticket.id))], ticket.id)
 
     def _do_Park(self, cmd: Park, now: datetime) -> Result:
@@ -715,48 +825,84 @@ class HallEngine:
         calling = self.config.calling
         position = cmd.position or calling.transfer_position
         if position != calling.transfer_position and not calling.transfer_position_choice:
-            raise DomainError("transfer_position_not_allowed",
-                              f"This branch transfers with position {calling.transfer_position!r} only.")
-        event = TicketTransferred(now, ticket.id, cmd.counter, self.counters[cmd.counter].staff, ticket.service_id,
-                                  to_service, cmd.to_counter, position, ticket.service_seconds(now))
+            raise DomainError(
+                "transfer_position_not_allowed",
+                f"This branch transfers with position {calling.transfer_position!r} only.",
+            )
+        event = TicketTransferred(
+            now,
+            ticket.id,
+            cmd.counter,
+            self.counters[cmd.counter].staff,
+            ticket.service_id,
+            to_service,
+            cmd.to_counter,
+            position,
+            ticket.service_seconds(now),
+        )
         return Result([self._apply(event)], ticket.id)
 
     def _do_Finish(self, cmd: Finish, now: datetime) -> Result:
         ticket = self._current(cmd.counter, "finish")
         if cmd.outcome not in self.config.labels("finish_outcomes"):
-            raise DomainError("unknown_outcome", f"Unknown outcome {cmd.outcome!r}.",
-                              known=list(self.config.labels("finish_outcomes")))
+            raise DomainError(
+                "unknown_outcome",
+                f"Unknown outcome {cmd.outcome!r}.",
+                known=list(self.config.labels("finish_outcomes")),
+            )
         service = self.config.service(ticket.service_id)
         assert service is not None
         seconds = ticket.service_seconds(now)
         over = seconds > service.cap_minutes * 60
         reason = cmd.overrun_reason
         if over and reason is None:
-            raise DomainError("overrun_reason_required",
-                              f"Service took longer than {service.cap_minutes:g} minutes: give a reason.",
-                              known=list(self.config.labels("overrun_reasons")))
+            raise DomainError(
+                "overrun_reason_required",
+                f"Service took longer than {service.cap_minutes:g} minutes: give a reason.",
+                known=list(self.config.labels("overrun_reasons")),
+            )
         if reason is not None and reason not in self.config.labels("overrun_reasons"):
-            raise DomainError("unknown_overrun_reason", f"Unknown overrun reason {reason!r}.",
-                              known=list(self.config.labels("overrun_reasons")))
-        event = TicketFinished(now, ticket.id, cmd.counter, self.counters[cmd.counter].staff, cmd.outcome,
-                               reason if over else None, seconds, over)
+            raise DomainError(
+                "unknown_overrun_reason",
+                f"Unknown overrun reason {reason!r}.",
+                known=list(self.config.labels("overrun_reasons")),
+            )
+        event = TicketFinished(
+            now,
+            ticket.id,
+            cmd.counter,
+            self.counters[cmd.counter].staff,
+            cmd.outcome,
+            reason if over else None,
+            seconds,
+            over,
+        )
         return Result([self._apply(event)], ticket.id)
 
     def _do_Cancel(self, cmd: Cancel, now: datetime) -> Result:
         ticket = self._find(cmd.ticket)
         self._check_transition(ticket, "cancel")
-        return Result([self._apply(TicketCancelled(now, ticket.id, cmd.reason[:40] or "cancelled"))], ticket.id)
+        return Result(
+            [self._apply(TicketCancelled(now, ticket.id, cmd.reason[:40] or "cancelled"))], ticket.id
+        )
 
     def _counter_command(self, number: int, command: str) -> Counter:
         self._counter_cfg(number)
         counter = self.counters[number]
         if counter_target(command, counter.state) is None:
-            raise DomainError("invalid_counter_transition",
-                              f"Counter {number} is {counter.state.value}; cannot {command}.",
-                              counter=number, state=counter.state.value)
+            raise DomainError(
+                "invalid_counter_transition",
+                f"Counter {number} is {counter.state.value}; cannot {command}.",
+                counter=number,
+                state=counter.state.value,
+            )
         if command in ("pause", "close") and counter.current is not None:
-            raise DomainError("counter_busy", f"Counter {number} still has a customer; finish first.",
-                              counter=number, ticket=counter.current)
+            raise DomainError(
+                "counter_busy",
+                f"Counter {number} still has a customer; finish first.",
+                counter=number,
+                ticket=counter.current,
+            )
         return counter
 
     def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
@@ -766,8 +912,11 @@ class HallEngine:
     def _do_PauseCounter(self, cmd: PauseCounter, now: datetime) -> Result:
         self._counter_command(cmd.counter, "pause")
         if cmd.reason not in self.config.labels("pause_reasons"):
-            raise DomainError("unknown_pause_reason", f"Unknown pause reason {cmd.reason!r}.",
-                              known=list(self.config.labels("pause_reasons")))
+            raise DomainError(
+                "unknown_pause_reason",
+                f"Unknown pause reason {cmd.reason!r}.",
+                known=list(self.config.labels("pause_reasons")),
+            )
         return Result([self._apply(CounterPaused(now, cmd.counter, cmd.reason))])
 
     def _do_ResumeCounter(self, cmd: ResumeCounter, now: datetime) -> Result:
@@ -814,7 +963,12 @@ class HallEngine:
             ticket.cancel_reason = "day_end"
         for number in e.closed_counters:
             counter = self.counters[number]
-            counter.state, counter.staff, counter.current, counter.pause_reason = CounterState.CLOSED, None, None, None
+            counter.state, counter.staff, counter.current, counter.pause_reason = (
+                CounterState.CLOSED,
+                None,
+                None,
+                None,
+            )
         for counter in self.counters.values():
             counter.served = counter.transferred = counter.no_shows = counter.overruns = 0
             counter.service_seconds = 0.0
@@ -853,9 +1007,19 @@ class HallEngine:
     def _on_ticket_issued(self, e: TicketIssued) -> None:
         self._seq += 1
         ticket = Ticket(
-            id=e.ticket_id, number=e.number, service_id=e.service_id, kind=e.kind, priority=e.priority,
-            issued_at=e.at, token=e.token, seq=self._seq, arrival_at=e.at, idempotency_key=e.idempotency_key,
-            appointment_ref=e.appointment_ref, slot=e.slot, late_appointment=e.late_appointment,
+            id=e.ticket_id,
+            number=e.number,
+            service_id=e.service_id,
+            kind=e.kind,
+            priority=e.priority,
+            issued_at=e.at,
+            token=e.token,
+            seq=self._seq,
+            arrival_at=e.at,
+            idempotency_key=e.idempotency_key,
+            appointment_ref=e.appointment_ref,
+            slot=e.slot,
+            late_appointment=e.late_appointment,
         )
         self.tickets[ticket.id] = ticket
         self._by_number[ticket.number] = ticket.id
@@ -871,13 +1035,20 @@ class HallEngine:
         self._dequeue(ticket)
         ticket.state, ticket.counter, ticket.staff = TicketState.CALLED, e.counter, e.staff
         ticket.target_counter = None
-        ticket.called_at, ticket.call_rule, ticket.call_detail, ticket.call_scores = e.at, e.rule, e.detail, e.scores
+        ticket.called_at, ticket.call_rule, ticket.call_detail, ticket.call_scores = (
+            e.at,
+            e.rule,
+            e.detail,
+            e.scores,
+        )
         ticket.recalls = 0
         self.counters[e.counter].current = ticket.id
         if self._lane_kind(ticket) == "priority":
             self._normals_since_priority[ticket.service_id] = 0
         elif self._lane_kind(ticket) == "normal":
-            self._normals_since_priority[ticket.service_id] = self._normals_since_priority.get(ticket.service_id, 0) + 1
+            self._normals_since_priority[ticket.service_id] = (
+                self._normals_since_priority.get(ticket.service_id, 0) + 1
+            )
 
     def _on_ticket_recalled(self, e: TicketRecalled) -> None:
         self.tickets[e.ticket_id].recalls = e.recalls
@@ -916,7 +1087,12 @@ class HallEngine:
 
     def _on_ticket_resumed(self, e: TicketResumed) -> None:
         ticket = self.tickets[e.ticket_id]
-        ticket.state, ticket.counter, ticket.staff, ticket.parked_by = TicketState.SERVING, e.counter, e.staff, None
+        ticket.state, ticket.counter, ticket.staff, ticket.parked_by = (
+            TicketState.SERVING,
+            e.counter,
+            e.staff,
+            None,
+        )
         ticket.segment_start = e.at
         self.counters[e.counter].current = ticket.id
         self._serving.add(ticket.id)
@@ -924,7 +1100,11 @@ class HallEngine:
     def _on_ticket_transferred(self, e: TicketTransferred) -> None:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
-        ticket.state, ticket.service_id, ticket.target_counter = TicketState.TRANSFERRED, e.to_service, e.to_counter
+        ticket.state, ticket.service_id, ticket.target_counter = (
+            TicketState.TRANSFERRED,
+            e.to_service,
+            e.to_counter,
+        )
         ticket.transfers += 1
         ticket.transferred_by, ticket.transferred_from_service = e.counter, e.from_service
         ticket.served_seconds, ticket.warned, ticket.overrun, ticket.started_at = 0.0, False, False, None
@@ -945,7 +1125,11 @@ class HallEngine:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
         ticket.state, ticket.finished_at, ticket.outcome, ticket.overrun_reason = (
-            TicketState.DONE, e.at, e.outcome, e.overrun_reason)
+            TicketState.DONE,
+            e.at,
+            e.outcome,
+            e.overrun_reason,
+        )
         self._recent(ticket.service_id, e.service_seconds)
         counter = self.counters[e.counter]
         counter.served += 1
@@ -1000,4 +1184,3 @@ class HallEngine:
     def normals_since_priority(self, service_id: str) -> int:
         """Normal tickets of this service called since its last priority ticket."""
         return self._normals_since_priority.get(service_id, 0)
-

@@ -206,9 +206,25 @@ class CounterClosed(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
-        DayStarted, AppointmentsImported, TicketIssued, TicketCalled, TicketRecalled, ServiceStarted,
-        TicketNoShow, TicketReinstated, TicketParked, TicketResumed, TicketTransferred, TicketFinished,
-        TicketCancelled, CapWarning, CapOverrun, CounterOpened, CounterPaused, CounterResumed, CounterClosed,
+        DayStarted,
+        AppointmentsImported,
+        TicketIssued,
+        TicketCalled,
+        TicketRecalled,
+        ServiceStarted,
+        TicketNoShow,
+        TicketReinstated,
+        TicketParked,
+        TicketResumed,
+        TicketTransferred,
+        TicketFinished,
+        TicketCancelled,
+        CapWarning,
+        CapOverrun,
+        CounterOpened,
+        CounterPaused,
+        CounterResumed,
+        CounterClosed,
     )
 }
 """Stable journal name -> event class."""

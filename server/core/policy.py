@@ -72,8 +72,9 @@ def choose_next(engine: HallEngine, counter: CounterConfig, now: datetime) -> Ch
     """The ticket ``counter`` should call at ``now``, or None if nobody waits for it."""
     targeted = engine.targeted_head(counter.number)
     if targeted is not None:
-        return Choice(targeted.id, "transferred_to_counter",
-                      f"{targeted.number} was transferred to this counter", ())
+        return Choice(
+            targeted.id, "transferred_to_counter", f"{targeted.number} was transferred to this counter", ()
+        )
 
     appointments = serves_appointments(engine, counter)
     rules = engine.config.appointments
@@ -108,14 +109,18 @@ def choose_next(engine: HallEngine, counter: CounterConfig, now: datetime) -> Ch
             score = weight * (_wait_minutes(ticket, now) + EMPTY_WAIT_MINUTES)
             scores.append((service_id, round(score, 3)))
             key = (score, ticket.arrival_at, ticket.seq, ticket)
-            if winner is None or score > winner[0] or (
-                score == winner[0] and (ticket.arrival_at, ticket.seq) < (winner[1], winner[2])
+            if (
+                winner is None
+                or score > winner[0]
+                or (score == winner[0] and (ticket.arrival_at, ticket.seq) < (winner[1], winner[2]))
             ):
                 winner = key
     if winner is None:
         return None
     ticket = winner[3]
     weight = counter.services[ticket.service_id]
-    detail = (f"{ticket.number}: longest weighted wait — {_wait_minutes(ticket, now):.1f} min × weight {weight:g}"
-              + (" (priority)" if ticket.priority else ""))
+    detail = (
+        f"{ticket.number}: longest weighted wait — {_wait_minutes(ticket, now):.1f} min × weight {weight:g}"
+        + (" (priority)" if ticket.priority else "")
+    )
     return Choice(ticket.id, "weighted_wait", detail, tuple(scores))

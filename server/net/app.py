@@ -30,17 +30,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.core import engine as cmds
-from server.protocol import messages as p
-from server.net import views
-from server.store.appointment_import import read_bookings
-from server.net.auth import Principal, match_device
 from server.core.config import BranchConfig
 from server.core.errors import ConfigError, DomainError, JournalError
 from server.core.events import CapOverrun, DayStarted, Event, TicketCalled, TicketIssued, TicketRecalled
+from server.net import views
+from server.net.auth import Principal, match_device
+from server.net.metrics import Metrics
+from server.protocol import messages as p
+from server.store.appointment_import import read_bookings
 from server.store.hall import Committed, Hall
 from server.store.journal import Journal
 from server.store.leadership import BranchLock, LockLost
-from server.net.metrics import Metrics
 from server.store.staff import Session, StaffStore
 
 log = logging.getLogger("dawr.server")
@@ -129,12 +129,16 @@ def authorize(principal: Principal | None, request: p.Request, engine: cmds.Hall
         assert principal is not None
         if role == "counter":
             if request.counter is not None and request.counter != principal.counter:
-                raise Refused("forbidden_counter", f"You are logged in at counter {principal.counter}; "
-                              f"you cannot act on counter {request.counter}.", counter=request.counter)
+                raise Refused(
+                    "forbidden_counter",
+                    f"You are logged in at counter {principal.counter}; "
+                    f"you cannot act on counter {request.counter}.",
+                    counter=request.counter,
+                )
             return principal.counter
         number = request.counter if request.counter is not None else principal.counter
         if number is None:
-            raise Refused("counter_required", "Name the counter (\"counter\": N).")
+            raise Refused("counter_required", 'Name the counter ("counter": N).')
         return number
     if isinstance(request, p.Reinstate) and role == "counter":
         assert principal is not None
@@ -155,10 +159,12 @@ _HANDLERS: dict[str, Handler] = {}
 
 def handles(*types: str) -> Callable[[Handler], Handler]:
     """Register a coroutine method as the handler of request ``types``."""
+
     def register(function: Handler) -> Handler:
         for name in types:
             _HANDLERS[name] = function
         return function
+
     return register
 
 
@@ -184,8 +190,16 @@ _ENGINE_COMMANDS: dict[str, Callable[[Any, int | None], cmds.Command]] = {
 class HallServer:
     """One branch's queue served over the protocol (see the module docstring)."""
 
-    def __init__(self, config: BranchConfig, journal: Journal, staff: StaffStore, qr_secret: bytes,
-                 clock: Clock, *, branch_lock: BranchLock | None = None) -> None:
+    def __init__(
+        self,
+        config: BranchConfig,
+        journal: Journal,
+        staff: StaffStore,
+        qr_secret: bytes,
+        clock: Clock,
+        *,
+        branch_lock: BranchLock | None = None,
+    ) -> None:
         self.config = config
         self.branch_lock = branch_lock
         self.lock_lost = asyncio.Event()
@@ -200,8 +214,15 @@ class HallServer:
         self.connections: set[Connection] = set()
         self.bound: dict[int, Connection] = {}
         self.devices: dict[str, dict[str, Any]] = {
-            d.id: {"id": d.id, "role": d.role, "name": d.name, "connected": False, "last_seen": None,
-                   "health": {}, "detail": ""}
+            d.id: {
+                "id": d.id,
+                "role": d.role,
+                "name": d.name,
+                "connected": False,
+                "last_seen": None,
+                "health": {},
+                "detail": "",
+            }
             for d in config.devices
         }
         self.metrics = Metrics()
@@ -234,7 +255,9 @@ class HallServer:
         loop = asyncio.get_running_loop()
         async with self.lock:
             try:
-                stored = await loop.run_in_executor(self.executor, self._guarded, self.hall.tick, self.clock())
+                stored = await loop.run_in_executor(
+                    self.executor, self._guarded, self.hall.tick, self.clock()
+                )
             except JournalError as problem:
                 self._database_trouble(problem)
                 return
@@ -256,8 +279,15 @@ class HallServer:
             lock.release()  # drop the dead session (its lock is gone with it)
             if not lock.acquire():  # raises JournalError while the database is unreachable
                 raise LockLost("another server holds the branch lock now")
-            log.warning(json.dumps({"event": "branch_lock", "result": "retaken",
-                                    "detail": "the lock session had ended; state rebuilt from the journal"}))
+            log.warning(
+                json.dumps(
+                    {
+                        "event": "branch_lock",
+                        "result": "retaken",
+                        "detail": "the lock session had ended; state rebuilt from the journal",
+                    }
+                )
+            )
             self.hall.rebuild()
         return function(*args)
 
@@ -270,17 +300,24 @@ class HallServer:
             return
         if not self._database_down:
             self._database_down = True
-            log.error(json.dumps({"event": "database", "result": "database_unavailable", "detail": str(problem)}))
+            log.error(
+                json.dumps({"event": "database", "result": "database_unavailable", "detail": str(problem)})
+            )
 
     def _database_back(self) -> None:
         if self._database_down:
             self._database_down = False
-            log.warning(json.dumps({"event": "database", "result": "ok", "detail": "the database answers again"}))
+            log.warning(
+                json.dumps({"event": "database", "result": "ok", "detail": "the database answers again"})
+            )
 
     async def check_sessions(self) -> None:
         """Log out connections whose staff session expired, was revoked or whose account was disabled."""
-        staff = {c: c.principal.session_digest for c in self.connections
-                 if c.principal is not None and c.principal.session_digest}
+        staff = {
+            c: c.principal.session_digest
+            for c in self.connections
+            if c.principal is not None and c.principal.session_digest
+        }
         if not staff:
             return
         try:
@@ -311,8 +348,13 @@ class HallServer:
         if principal.counter is not None and self.bound.get(principal.counter) is conn:
             del self.bound[principal.counter]
         if principal.role in ("kiosk", "board") and principal.name in self.devices:
-            if not any(c.principal and c.principal.name == principal.name and c is not conn
-                       and c.principal.role == principal.role for c in self.connections):
+            if not any(
+                c.principal
+                and c.principal.name == principal.name
+                and c is not conn
+                and c.principal.role == principal.role
+                for c in self.connections
+            ):
                 self._device_changed(principal.name, connected=False)
 
     def clients_by_role(self) -> dict[str, int]:
@@ -338,8 +380,15 @@ class HallServer:
             return
         if size > self.settings.max_message_bytes:
             self.metrics.refused_frames += 1
-            conn.send(p.dump(p.error(None, "message_too_large",
-                                     f"Messages are limited to {self.settings.max_message_bytes} bytes.")))
+            conn.send(
+                p.dump(
+                    p.error(
+                        None,
+                        "message_too_large",
+                        f"Messages are limited to {self.settings.max_message_bytes} bytes.",
+                    )
+                )
+            )
             return
         try:
             request = p.parse_request(text)
@@ -369,8 +418,15 @@ class HallServer:
             result = "database_unavailable"
             log.error(json.dumps({"event": "journal", "detail": str(problem)}))
             self._database_trouble(problem)
-            conn.send(p.dump(p.error(request.id, "database_unavailable",
-                                     "The database is unavailable; nothing was changed. Try again.")))
+            conn.send(
+                p.dump(
+                    p.error(
+                        request.id,
+                        "database_unavailable",
+                        "The database is unavailable; nothing was changed. Try again.",
+                    )
+                )
+            )
         except Exception:
             result = "internal_error"
             log.exception("request %s failed", kind)
@@ -386,7 +442,9 @@ class HallServer:
         if not conn.closing:
             conn.closing = True
             self.metrics.policy_closes += 1
-            log.warning(json.dumps({"event": "close", "conn": conn.id, "who": self._who(conn), "reason": reason}))
+            log.warning(
+                json.dumps({"event": "close", "conn": conn.id, "who": self._who(conn), "reason": reason})
+            )
             conn.close(CLOSE_POLICY, reason)
 
     def _who(self, conn: Connection) -> str:
@@ -395,8 +453,14 @@ class HallServer:
     def _log(self, conn: Connection, kind: str, result: str, started: float, ticket: str | None) -> None:
         if not log.isEnabledFor(logging.INFO):
             return
-        line: dict[str, Any] = {"event": "command", "conn": conn.id, "who": self._who(conn), "what": kind,
-                                "result": result, "ms": round((time.perf_counter() - started) * 1000, 2)}
+        line: dict[str, Any] = {
+            "event": "command",
+            "conn": conn.id,
+            "who": self._who(conn),
+            "what": kind,
+            "result": result,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
         if ticket:
             line["ticket"] = ticket
         log.info(json.dumps(line, ensure_ascii=False))
@@ -408,8 +472,9 @@ class HallServer:
         loop = asyncio.get_running_loop()
         await self.lock.acquire()
         try:
-            committed: Committed = await loop.run_in_executor(self.executor, self._guarded, self.hall.handle,
-                                                              command, self.clock())
+            committed: Committed = await loop.run_in_executor(
+                self.executor, self._guarded, self.hall.handle, command, self.clock()
+            )
         except BaseException:
             try:
                 if self.hall.last_seq > self._pushed_seq:  # a refused command still committed timed events
@@ -428,6 +493,7 @@ class HallServer:
                 self._broadcast(committed.events)
             finally:
                 self.lock.release()
+
         return committed, after
 
     def _stored_since(self, seq: int) -> list[tuple[int, Event]]:
@@ -442,6 +508,7 @@ class HallServer:
                 self._send_snapshot(conn)
             finally:
                 self.lock.release()
+
         return after
 
     # --------------------------------------------------------------------------------- broadcasting
@@ -480,8 +547,9 @@ class HallServer:
 
     def _watches(self, conn: Connection, number: int) -> bool:
         principal = conn.principal
-        return principal is not None and (principal.role == "supervisor" or (
-            principal.role == "counter" and principal.counter == number))
+        return principal is not None and (
+            principal.role == "supervisor" or (principal.role == "counter" and principal.counter == number)
+        )
 
     def _push_views(self, conn: Connection, fresh: dict[int, dict[str, Any]], seq: int) -> None:
         for number, current in fresh.items():
@@ -518,10 +586,17 @@ class HallServer:
         for conn in live:
             # every client gets the current status once, also one whose snapshot was built just before
             # a change (so nobody stays on "closed" after opening time, whatever the interleaving)
-            if conn.status_version != self._status_version and conn.role in ("kiosk", "board", "counter",
-                                                                             "supervisor"):
-                conn.push(p.QueueStatus.model_construct(seq=last, prev_seq=conn.last_seq, open=is_open,
-                                                        services=statuses))
+            if conn.status_version != self._status_version and conn.role in (
+                "kiosk",
+                "board",
+                "counter",
+                "supervisor",
+            ):
+                conn.push(
+                    p.QueueStatus.model_construct(
+                        seq=last, prev_seq=conn.last_seq, open=is_open, services=statuses
+                    )
+                )
                 conn.status_version = self._status_version
             self._push_views(conn, fresh, last)
 
@@ -539,8 +614,9 @@ class HallServer:
         """Send ``conn`` a fresh snapshot (call with the hall lock held or from the loop between commits)."""
         principal = conn.principal
         assert principal is not None
-        data = views.snapshot(self.engine, principal.role, self.clock(), principal.counter,
-                              list(self.devices.values()))
+        data = views.snapshot(
+            self.engine, principal.role, self.clock(), principal.counter, list(self.devices.values())
+        )
         role: p.Role = principal.role  # type: ignore[assignment]
         conn.push(p.Snapshot(seq=self.hall.last_seq, role=role, data=data))
         conn.status_version = -1
@@ -569,11 +645,19 @@ class HallServer:
         if principal.counter is not None and principal.role in ("counter", "supervisor"):
             old = self.bound.get(principal.counter)
             if old is not None and old is not conn and old.principal is not None:
-                old.principal = Principal(old.principal.role, old.principal.name, old.principal.display_name,
-                                          None, old.principal.session_digest, old.principal.expires_at)
+                old.principal = Principal(
+                    old.principal.role,
+                    old.principal.name,
+                    old.principal.display_name,
+                    None,
+                    old.principal.session_digest,
+                    old.principal.expires_at,
+                )
                 if old.principal.role == "counter":
                     self._logout(old)
-                    old.send(p.dump(p.error(None, "session_expired", "You logged in at this counter elsewhere.")))
+                    old.send(
+                        p.dump(p.error(None, "session_expired", "You logged in at this counter elsewhere."))
+                    )
             self.bound[principal.counter] = conn
         return await self._snapshot_after(conn)
 
@@ -585,7 +669,7 @@ class HallServer:
 
     def _check_counter(self, role: str, username: str, counter: int | None) -> None:
         if role == "counter" and counter is None:
-            raise Refused("counter_required", "Counter staff must name their counter (\"counter\": N).")
+            raise Refused("counter_required", 'Counter staff must name their counter ("counter": N).')
         if counter is not None and self.config.counter(counter) is None:
             raise Refused("unknown_counter", f"There is no counter {counter}.", counter=counter)
         if counter is not None and role == "admin":
@@ -595,8 +679,14 @@ class HallServer:
             raise Refused("counter_taken", f"Counter {counter} is in use by someone else.", counter=counter)
 
     def _staff_principal(self, session: Session, counter: int | None) -> Principal:
-        return Principal(session.role, session.username, session.display_name, counter, session.digest,
-                         session.expires_at.isoformat())
+        return Principal(
+            session.role,
+            session.username,
+            session.display_name,
+            counter,
+            session.digest,
+            session.expires_at.isoformat(),
+        )
 
     @handles("login_device")
     async def _login_device(self, conn: Connection, args: tuple[p.LoginDevice, None]) -> dict[str, Any]:
@@ -617,8 +707,9 @@ class HallServer:
         if request.protocol != p.PROTOCOL_VERSION:
             raise Refused("unsupported_protocol", f"This server speaks protocol {p.PROTOCOL_VERSION}.")
         lifetime = timedelta(hours=self.settings.session_hours)
-        session = await asyncio.to_thread(self.staff.login, request.username, request.password, request.counter,
-                                          lifetime, self.clock())
+        session = await asyncio.to_thread(
+            self.staff.login, request.username, request.password, request.counter, lifetime, self.clock()
+        )
         if session is None:
             conn.login_failures += 1
             raise Refused("login_failed", "Wrong user name or password, or the account is disabled.")
@@ -628,9 +719,16 @@ class HallServer:
             await asyncio.to_thread(self.staff.revoke, session.digest)
             raise
         after = await self._logged_in(conn, self._staff_principal(session, request.counter))
-        return {"role": session.role, "username": session.username, "display_name": session.display_name,
-                "counter": request.counter, "session_token": session.token,
-                "expires_at": session.expires_at.isoformat(), "branch": self.config.branch.id, "_after": after}
+        return {
+            "role": session.role,
+            "username": session.username,
+            "display_name": session.display_name,
+            "counter": request.counter,
+            "session_token": session.token,
+            "expires_at": session.expires_at.isoformat(),
+            "branch": self.config.branch.id,
+            "_after": after,
+        }
 
     @handles("resume_session")
     async def _resume(self, conn: Connection, args: tuple[p.ResumeSession, None]) -> dict[str, Any]:
@@ -650,9 +748,16 @@ class HallServer:
             except JournalError:
                 after()
                 raise
-        return {"role": session.role, "username": session.username, "display_name": session.display_name,
-                "counter": counter, "session_token": request.session_token,
-                "expires_at": session.expires_at.isoformat(), "branch": self.config.branch.id, "_after": after}
+        return {
+            "role": session.role,
+            "username": session.username,
+            "display_name": session.display_name,
+            "counter": counter,
+            "session_token": request.session_token,
+            "expires_at": session.expires_at.isoformat(),
+            "branch": self.config.branch.id,
+            "_after": after,
+        }
 
     @handles("logout")
     async def _logout_request(self, conn: Connection, args: tuple[p.Logout, None]) -> dict[str, Any]:
@@ -704,8 +809,11 @@ class HallServer:
     async def _device_health(self, conn: Connection, args: tuple[p.DeviceHealth, None]) -> dict[str, Any]:
         request = args[0]
         assert conn.principal is not None
-        health = {k: getattr(request, k) for k in ("printer", "scanner", "display", "announcer")
-                  if getattr(request, k) is not None}
+        health = {
+            k: getattr(request, k)
+            for k in ("printer", "scanner", "display", "announcer")
+            if getattr(request, k) is not None
+        }
         if conn.principal.name in self.devices:
             self._device_changed(conn.principal.name, health=health, detail=request.detail, connected=True)
         return {}
@@ -729,22 +837,33 @@ class HallServer:
     @handles("issue_ticket")
     async def _issue_ticket(self, conn: Connection, args: tuple[p.IssueTicket, None]) -> dict[str, Any]:
         request = args[0]
-        command = cmds.IssueTicket(request.service_id, request.priority,
-                                   self._device_key(conn, request.idempotency_key), secrets.token_urlsafe(16))
+        command = cmds.IssueTicket(
+            request.service_id,
+            request.priority,
+            self._device_key(conn, request.idempotency_key),
+            secrets.token_urlsafe(16),
+        )
         return await self._issue(conn, command)
 
     @handles("check_in")
     async def _check_in(self, conn: Connection, args: tuple[p.CheckIn, None]) -> dict[str, Any]:
         request = args[0]
-        command = cmds.CheckIn(request.qr_payload, request.reference, request.national_id,
-                               self._device_key(conn, request.idempotency_key), secrets.token_urlsafe(16))
+        command = cmds.CheckIn(
+            request.qr_payload,
+            request.reference,
+            request.national_id,
+            self._device_key(conn, request.idempotency_key),
+            secrets.token_urlsafe(16),
+        )
         try:
             return await self._issue(conn, command)
         except DomainError as problem:
             existing = self.engine.tickets.get(problem.details.get("ticket") or "")
             if problem.code == "appointment_already_checked_in" and existing is not None:
                 # the kiosk reprints the same ticket: give it everything a printout needs
-                problem.details["ticket_info"] = views.ticket_info(self.engine, existing, self.settings.public_url)
+                problem.details["ticket_info"] = views.ticket_info(
+                    self.engine, existing, self.settings.public_url
+                )
             raise
 
     # ------------------------------------------------------------------------------------- counter

@@ -56,9 +56,9 @@ def _minutes(value: Any, arabic: bool) -> str:
 def _page(title: str, body: str, refresh: bool) -> bytes:
     meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
     return (
-        "<!doctype html>\n<html lang=\"ar\" dir=\"rtl\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<meta name=\"robots\" content=\"noindex\">{meta}<title>{escape(title)}</title>"
+        '<!doctype html>\n<html lang="ar" dir="rtl"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="robots" content="noindex">{meta}<title>{escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><main>{body}</main></body></html>\n"
     ).encode()
 
@@ -74,29 +74,39 @@ def ticket_html(data: dict[str, Any]) -> bytes:
         arabic = lang == "ar"
         rows = [("الخدمة" if arabic else "Service", data["service_ar" if arabic else "service_en"])]
         if waiting:
-            rows.append(("عدد المنتظرين قبلك" if arabic else "People ahead of you", str(data["people_ahead"])))
-            rows.append(("الانتظار المتوقع" if arabic else "Estimated wait", _minutes(data["wait_minutes"], arabic)))
+            rows.append(
+                ("عدد المنتظرين قبلك" if arabic else "People ahead of you", str(data["people_ahead"]))
+            )
+            rows.append(
+                ("الانتظار المتوقع" if arabic else "Estimated wait", _minutes(data["wait_minutes"], arabic))
+            )
         if called:
             rows.append(("توجّه إلى" if arabic else "Go to", data["counter_ar" if arabic else "counter_en"]))
         items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
         state = state_ar if arabic else state_en
         branch = data["branch_ar" if arabic else "branch_en"]
-        return (f'<section lang="{lang}" dir="{"rtl" if arabic else "ltr"}"><h1>{escape(branch)}</h1>'
-                f'<div class="number" dir="ltr">{escape(data["number"])}</div>'
-                f'<div class="{css}">{escape(state)}</div><dl>{items}</dl></section>')
+        return (
+            f'<section lang="{lang}" dir="{"rtl" if arabic else "ltr"}"><h1>{escape(branch)}</h1>'
+            f'<div class="number" dir="ltr">{escape(data["number"])}</div>'
+            f'<div class="{css}">{escape(state)}</div><dl>{items}</dl></section>'
+        )
 
-    footer = ('<footer>تُحدَّث الصفحة تلقائيًا كل 15 ثانية · '
-              '<span lang="en" dir="ltr">This page refreshes every 15 seconds</span></footer>')
+    footer = (
+        "<footer>تُحدَّث الصفحة تلقائيًا كل 15 ثانية · "
+        '<span lang="en" dir="ltr">This page refreshes every 15 seconds</span></footer>'
+    )
     final = data["state"] in ("done", "cancelled")
     return _page(f"{data['number']} — دور", block("ar") + block("en") + footer, refresh=not final)
 
 
 def not_found_html() -> bytes:
     """The page for an unknown ticket or path: says nothing about any ticket."""
-    body = ('<section lang="ar" dir="rtl"><h1>لم يتم العثور على التذكرة</h1>'
-            '<p>الرابط غير صحيح أو انتهت صلاحية التذكرة.</p></section>'
-            '<section lang="en" dir="ltr"><h1>Ticket not found</h1>'
-            '<p>The link is wrong or the ticket has expired.</p></section>')
+    body = (
+        '<section lang="ar" dir="rtl"><h1>لم يتم العثور على التذكرة</h1>'
+        "<p>الرابط غير صحيح أو انتهت صلاحية التذكرة.</p></section>"
+        '<section lang="en" dir="ltr"><h1>Ticket not found</h1>'
+        "<p>The link is wrong or the ticket has expired.</p></section>"
+    )
     return _page("غير موجود — Not found", body, refresh=False)
 
 
@@ -108,15 +118,21 @@ async def respond(server: HallServer, path: str) -> tuple[int, str, bytes] | Non
     if path == "/healthz":
         database = await server.database_ok()
         body = {
-            "status": "ok" if database else "degraded", "database": database,
+            "status": "ok" if database else "degraded",
+            "database": database,
             "uptime_seconds": round(time.monotonic() - server.started, 3),
-            "clients": server.clients_by_role(), "branch": server.config.branch.id,
+            "clients": server.clients_by_role(),
+            "branch": server.config.branch.id,
             "seq": server.hall.last_seq,
         }
         return (200 if database else 503), "application/json", json.dumps(body).encode("utf-8")
     if path == "/metrics":
-        text = server.metrics.render(await server.waiting_by_service(), server.clients_by_role(),
-                                     server.hall.last_seq, time.monotonic() - server.started)
+        text = server.metrics.render(
+            await server.waiting_by_service(),
+            server.clients_by_role(),
+            server.hall.last_seq,
+            time.monotonic() - server.started,
+        )
         return 200, "text/plain; version=0.0.4; charset=utf-8", text.encode("utf-8")
     match = TOKEN.match(path)
     if match:

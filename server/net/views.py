@@ -23,11 +23,23 @@ from server.store.records import to_record
 QUEUE_LIMIT = 15
 NOW_CALLING_LIMIT = 12
 _SECRET_KEYS = frozenset({"token", "idempotency_key"})
-_PUBLIC_EVENT_TYPES = frozenset({
-    "day_started", "ticket_called", "ticket_recalled", "service_started", "ticket_no_show", "ticket_parked",
-    "ticket_transferred", "ticket_finished", "ticket_cancelled", "counter_opened", "counter_paused",
-    "counter_resumed", "counter_closed",
-})
+_PUBLIC_EVENT_TYPES = frozenset(
+    {
+        "day_started",
+        "ticket_called",
+        "ticket_recalled",
+        "service_started",
+        "ticket_no_show",
+        "ticket_parked",
+        "ticket_transferred",
+        "ticket_finished",
+        "ticket_cancelled",
+        "counter_opened",
+        "counter_paused",
+        "counter_resumed",
+        "counter_closed",
+    }
+)
 _PUBLIC_KEYS = frozenset({"type", "at", "counter", "recalls"})
 
 
@@ -40,11 +52,18 @@ def iso(moment: datetime | None) -> str | None:
 def branch_info(engine: HallEngine, now: datetime) -> dict[str, Any]:
     """The branch's names, time zone, hotline and whether it is open at ``now``."""
     branch = engine.config.branch
-    return {"id": branch.id, "name_ar": branch.name_ar, "name_en": branch.name_en, "timezone": branch.timezone,
-            "digits": branch.digits, "hotline": branch.hotline, "open": engine.config.is_open(now),
-            "hours": dict(branch.hours),
-            "notices": [{"ar": n.ar, "en": n.en} for n in branch.notices],
-            "day": engine.day.isoformat() if engine.day else None}
+    return {
+        "id": branch.id,
+        "name_ar": branch.name_ar,
+        "name_en": branch.name_en,
+        "timezone": branch.timezone,
+        "digits": branch.digits,
+        "hotline": branch.hotline,
+        "open": engine.config.is_open(now),
+        "hours": dict(branch.hours),
+        "notices": [{"ar": n.ar, "en": n.en} for n in branch.notices],
+        "day": engine.day.isoformat() if engine.day else None,
+    }
 
 
 def service_statuses(engine: HallEngine, now: datetime) -> list[dict[str, Any]]:
@@ -55,12 +74,18 @@ def service_statuses(engine: HallEngine, now: datetime) -> list[dict[str, Any]]:
     rows = []
     for service in engine.config.services:
         estimate = estimates[service.id]
-        rows.append({
-            "id": service.id, "prefix": service.prefix, "name_ar": service.name_ar, "name_en": service.name_en,
-            "available": service.id in walk_ins,
-            "priority_allowed": service.priority and engine.config.priority.enabled,
-            "waiting": estimate.people_ahead, "wait_minutes": estimate.wait_minutes,
-        })
+        rows.append(
+            {
+                "id": service.id,
+                "prefix": service.prefix,
+                "name_ar": service.name_ar,
+                "name_en": service.name_en,
+                "available": service.id in walk_ins,
+                "priority_allowed": service.priority and engine.config.priority.enabled,
+                "waiting": estimate.people_ahead,
+                "wait_minutes": estimate.wait_minutes,
+            }
+        )
     return rows
 
 
@@ -72,22 +97,41 @@ def public_ticket(engine: HallEngine, ticket_id: str) -> dict[str, Any]:
     """Number and service of a ticket: what a hall display may show."""
     ticket = engine.tickets.get(ticket_id)
     number = ticket.number if ticket else _number_of(ticket_id)
-    service_id = ticket.service_id if ticket else next(
-        (s.id for s in engine.config.services if s.prefix == number[:1]), None)
+    service_id = (
+        ticket.service_id
+        if ticket
+        else next((s.id for s in engine.config.services if s.prefix == number[:1]), None)
+    )
     service = engine.config.service(service_id) if service_id else None
-    return {"id": ticket_id, "number": number, "service_id": service_id,
-            "service_ar": service.name_ar if service else "", "service_en": service.name_en if service else ""}
+    return {
+        "id": ticket_id,
+        "number": number,
+        "service_id": service_id,
+        "service_ar": service.name_ar if service else "",
+        "service_en": service.name_en if service else "",
+    }
 
 
 def staff_ticket(engine: HallEngine, ticket: Ticket) -> dict[str, Any]:
     """A ticket as counter screens list it (no token, no citizen data beyond the booking reference)."""
     return {
-        "id": ticket.id, "number": ticket.number, "service_id": ticket.service_id, "kind": ticket.kind,
-        "priority": ticket.priority, "state": ticket.state.value, "issued_at": iso(ticket.issued_at),
-        "arrival_at": iso(ticket.arrival_at), "slot": iso(ticket.slot), "appointment_ref": ticket.appointment_ref,
-        "late_appointment": ticket.late_appointment, "transfers": ticket.transfers,
-        "target_counter": ticket.target_counter, "counter": ticket.counter, "parked_by": ticket.parked_by,
-        "from_counter": ticket.transferred_by, "from_service": ticket.transferred_from_service,
+        "id": ticket.id,
+        "number": ticket.number,
+        "service_id": ticket.service_id,
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "state": ticket.state.value,
+        "issued_at": iso(ticket.issued_at),
+        "arrival_at": iso(ticket.arrival_at),
+        "slot": iso(ticket.slot),
+        "appointment_ref": ticket.appointment_ref,
+        "late_appointment": ticket.late_appointment,
+        "transfers": ticket.transfers,
+        "target_counter": ticket.target_counter,
+        "counter": ticket.counter,
+        "parked_by": ticket.parked_by,
+        "from_counter": ticket.transferred_by,
+        "from_service": ticket.transferred_from_service,
     }
 
 
@@ -97,14 +141,24 @@ def current_ticket(engine: HallEngine, ticket: Ticket) -> dict[str, Any]:
     service = engine.config.service(ticket.service_id)
     assert service is not None
     row = staff_ticket(engine, ticket)
-    row.update({
-        "called_at": iso(ticket.called_at), "started_at": iso(ticket.started_at),
-        "segment_start": iso(ticket.segment_start), "served_seconds": round(ticket.served_seconds, 3),
-        "cap_minutes": service.cap_minutes, "warning_lead_minutes": service.warning_lead_minutes,
-        "warned": ticket.warned, "overrun": ticket.overrun, "recalls": ticket.recalls,
-        "call": {"rule": ticket.call_rule, "detail": ticket.call_detail,
-                 "scores": [[s, v] for s, v in ticket.call_scores]},
-    })
+    row.update(
+        {
+            "called_at": iso(ticket.called_at),
+            "started_at": iso(ticket.started_at),
+            "segment_start": iso(ticket.segment_start),
+            "served_seconds": round(ticket.served_seconds, 3),
+            "cap_minutes": service.cap_minutes,
+            "warning_lead_minutes": service.warning_lead_minutes,
+            "warned": ticket.warned,
+            "overrun": ticket.overrun,
+            "recalls": ticket.recalls,
+            "call": {
+                "rule": ticket.call_rule,
+                "detail": ticket.call_detail,
+                "scores": [[s, v] for s, v in ticket.call_scores],
+            },
+        }
+    )
     booking = engine.bookings.get(ticket.appointment_ref) if ticket.appointment_ref else None
     # the citizen's name goes only to the staff serving them (the ticket at their counter), never to
     # queue lists, boards or kiosks
@@ -118,13 +172,20 @@ def ticket_info(engine: HallEngine, ticket: Ticket, public_url: str = "") -> dic
     estimate = engine.ticket_estimate(ticket)
     info = public_ticket(engine, ticket.id)
     path = f"/t/{ticket.token}"
-    info.update({
-        "kind": ticket.kind, "priority": ticket.priority, "issued_at": iso(ticket.issued_at),
-        "slot": iso(ticket.slot), "late_appointment": ticket.late_appointment,
-        "people_ahead": estimate.people_ahead, "wait_minutes": estimate.wait_minutes,
-        "token": ticket.token, "status_path": path,
-        "status_url": public_url.rstrip("/") + path if public_url else "",
-    })
+    info.update(
+        {
+            "kind": ticket.kind,
+            "priority": ticket.priority,
+            "issued_at": iso(ticket.issued_at),
+            "slot": iso(ticket.slot),
+            "late_appointment": ticket.late_appointment,
+            "people_ahead": estimate.people_ahead,
+            "wait_minutes": estimate.wait_minutes,
+            "token": ticket.token,
+            "status_path": path,
+            "status_url": public_url.rstrip("/") + path if public_url else "",
+        }
+    )
     return info
 
 
@@ -153,8 +214,12 @@ def _services_queue(engine: HallEngine, key: QueueKey, lanes: dict[str, list[Tic
     return found
 
 
-def counter_queue(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]] | None = None,
-                  shared: dict[QueueKey, list[Ticket]] | None = None) -> list[Ticket]:
+def counter_queue(
+    engine: HallEngine,
+    number: int,
+    lanes: dict[str, list[Ticket]] | None = None,
+    shared: dict[QueueKey, list[Ticket]] | None = None,
+) -> list[Ticket]:
     """Tickets counter ``number`` may call, oldest arrival first: those sent to it, then its services'.
     ``lanes`` (service id -> ``engine.lane_tickets``) and ``shared`` (queues already built, by
     ``QueueKey``) may be given to share the work between counters."""
@@ -171,9 +236,16 @@ def counter_queue(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]
 
 def queue_entry(ticket: Ticket) -> dict[str, Any]:
     """A waiting ticket in a counter's queue list (compact: this goes to every counter often)."""
-    return {"id": ticket.id, "number": ticket.number, "service_id": ticket.service_id, "kind": ticket.kind,
-            "priority": ticket.priority, "arrival_at": iso(ticket.arrival_at), "slot": iso(ticket.slot),
-            "target_counter": ticket.target_counter}
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service_id": ticket.service_id,
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "arrival_at": iso(ticket.arrival_at),
+        "slot": iso(ticket.slot),
+        "target_counter": ticket.target_counter,
+    }
 
 
 def counter_views(engine: HallEngine, numbers: list[int]) -> dict[int, dict[str, Any]]:
@@ -185,13 +257,20 @@ def counter_views(engine: HallEngine, numbers: list[int]) -> dict[int, dict[str,
             parked.setdefault(ticket.parked_by, []).append(ticket)
     shared: dict[QueueKey, list[Ticket]] = {}
     entries: dict[QueueKey, list[dict[str, Any]]] = {}
-    return {n: counter_view(engine, n, lanes, sorted(parked.get(n, []), key=lambda t: t.seq), shared, entries)
-            for n in numbers}
+    return {
+        n: counter_view(engine, n, lanes, sorted(parked.get(n, []), key=lambda t: t.seq), shared, entries)
+        for n in numbers
+    }
 
 
-def counter_view(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]] | None = None,
-                 parked: list[Ticket] | None = None, shared: dict[QueueKey, list[Ticket]] | None = None,
-                 entries: dict[QueueKey, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def counter_view(
+    engine: HallEngine,
+    number: int,
+    lanes: dict[str, list[Ticket]] | None = None,
+    parked: list[Ticket] | None = None,
+    shared: dict[QueueKey, list[Ticket]] | None = None,
+    entries: dict[QueueKey, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """One counter: state, staff, current ticket (with the "why"), its queue (first 15 and the total)
     and the customers it parked. ``shared``/``entries`` let ``counter_views`` build each distinct queue
     (and its list entries) once for all counters that have it."""
@@ -208,16 +287,29 @@ def counter_view(engine: HallEngine, number: int, lanes: dict[str, list[Ticket]]
             entries[key] = listed
     current = engine.tickets.get(counter.current) if counter.current else None
     if parked is None:
-        parked = sorted((t for t in engine.tickets.values()
-                         if t.state is TicketState.PARKED and t.parked_by == number), key=lambda t: t.seq)
+        parked = sorted(
+            (t for t in engine.tickets.values() if t.state is TicketState.PARKED and t.parked_by == number),
+            key=lambda t: t.seq,
+        )
     return {
-        "number": number, "name_ar": cfg.name_ar, "name_en": cfg.name_en, "appointments": cfg.appointments,
-        "services": list(cfg.services), "state": counter.state.value, "staff": counter.staff,
+        "number": number,
+        "name_ar": cfg.name_ar,
+        "name_en": cfg.name_en,
+        "appointments": cfg.appointments,
+        "services": list(cfg.services),
+        "state": counter.state.value,
+        "staff": counter.staff,
         "pause_reason": counter.pause_reason,
-        "day": {"served": counter.served, "transferred": counter.transferred, "no_shows": counter.no_shows,
-                "overruns": counter.overruns, "service_seconds": round(counter.service_seconds, 1)},
+        "day": {
+            "served": counter.served,
+            "transferred": counter.transferred,
+            "no_shows": counter.no_shows,
+            "overruns": counter.overruns,
+            "service_seconds": round(counter.service_seconds, 1),
+        },
         "current": current_ticket(engine, current) if current else None,
-        "queue": listed, "queue_total": len(queue),
+        "queue": listed,
+        "queue_total": len(queue),
         "parked": [staff_ticket(engine, t) for t in parked],
     }
 
@@ -228,40 +320,72 @@ def public_counters(engine: HallEngine) -> list[dict[str, Any]]:
     for cfg in engine.config.counters:
         counter = engine.counters[cfg.number]
         current = engine.tickets.get(counter.current) if counter.current else None
-        rows.append({"number": cfg.number, "name_ar": cfg.name_ar, "name_en": cfg.name_en,
-                     "services": list(cfg.services), "state": counter.state.value,
-                     "ticket": public_ticket(engine, current.id) if current else None})
+        rows.append(
+            {
+                "number": cfg.number,
+                "name_ar": cfg.name_ar,
+                "name_en": cfg.name_en,
+                "services": list(cfg.services),
+                "state": counter.state.value,
+                "ticket": public_ticket(engine, current.id) if current else None,
+            }
+        )
     return rows
 
 
 def now_calling(engine: HallEngine) -> list[dict[str, Any]]:
     """Tickets called to a counter and not yet gone, latest call first (at most 12)."""
-    called = [t for t in engine.tickets.values()
-              if t.state in (TicketState.CALLED, TicketState.SERVING) and t.counter is not None]
+    called = [
+        t
+        for t in engine.tickets.values()
+        if t.state in (TicketState.CALLED, TicketState.SERVING) and t.counter is not None
+    ]
     called.sort(key=lambda t: (t.called_at or t.issued_at, t.seq), reverse=True)
     rows = []
     for ticket in called[:NOW_CALLING_LIMIT]:
         row = public_ticket(engine, ticket.id)
-        row.update({"counter": ticket.counter, "called_at": iso(ticket.called_at), "recalls": ticket.recalls,
-                    "state": ticket.state.value})
+        row.update(
+            {
+                "counter": ticket.counter,
+                "called_at": iso(ticket.called_at),
+                "recalls": ticket.recalls,
+                "state": ticket.state.value,
+            }
+        )
         rows.append(row)
     return rows
 
 
 def _labels(engine: HallEngine) -> dict[str, Any]:
     config = engine.config
-    return {kind: [label.model_dump() for label in getattr(config, kind)]
-            for kind in ("finish_outcomes", "overrun_reasons", "pause_reasons")}
+    return {
+        kind: [label.model_dump() for label in getattr(config, kind)]
+        for kind in ("finish_outcomes", "overrun_reasons", "pause_reasons")
+    }
 
 
 def _service_names(engine: HallEngine) -> list[dict[str, Any]]:
-    return [{"id": s.id, "prefix": s.prefix, "name_ar": s.name_ar, "name_en": s.name_en,
-             "cap_minutes": s.cap_minutes, "transfer_only": s.transfer_only} for s in engine.config.services]
+    return [
+        {
+            "id": s.id,
+            "prefix": s.prefix,
+            "name_ar": s.name_ar,
+            "name_en": s.name_en,
+            "cap_minutes": s.cap_minutes,
+            "transfer_only": s.transfer_only,
+        }
+        for s in engine.config.services
+    ]
 
 
 # ------------------------------------------------------------------------------------------ snapshots
-def snapshot(engine: HallEngine, role: str, now: datetime, counter: int | None = None,
-             devices: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def snapshot(
+    engine: HallEngine,
+    role: str,
+    now: datetime,
+    counter: int | None = None,
+    devices: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Everything ``role`` may see at ``now`` (``counter``: the counter a staff session is bound to)."""
     data: dict[str, Any] = {"now": iso(now), "branch": branch_info(engine, now)}
     if role in ("kiosk", "board", "counter", "supervisor"):
@@ -276,14 +400,20 @@ def snapshot(engine: HallEngine, role: str, now: datetime, counter: int | None =
         data["counter"] = counter_view(engine, counter) if counter is not None else None
     if role == "supervisor":
         tickets = sorted(engine.tickets.values(), key=lambda t: t.seq)
-        data["counter_views"] = list(counter_views(engine, [c.number for c in engine.config.counters]).values())
-        data["overruns"] = [current_ticket(engine, t) for t in tickets
-                            if t.overrun and t.state is TicketState.SERVING]
+        data["counter_views"] = list(
+            counter_views(engine, [c.number for c in engine.config.counters]).values()
+        )
+        data["overruns"] = [
+            current_ticket(engine, t) for t in tickets if t.overrun and t.state is TicketState.SERVING
+        ]
         data["no_shows"] = [staff_ticket(engine, t) for t in tickets if t.state is TicketState.NO_SHOW]
         data["parked"] = [staff_ticket(engine, t) for t in tickets if t.state is TicketState.PARKED]
         transfer_only = {s.id for s in engine.config.services if s.transfer_only}
-        data["referred"] = [staff_ticket(engine, t) for t in tickets
-                            if t.state is TicketState.TRANSFERRED and t.service_id in transfer_only]
+        data["referred"] = [
+            staff_ticket(engine, t)
+            for t in tickets
+            if t.state is TicketState.TRANSFERRED and t.service_id in transfer_only
+        ]
         data["devices"] = devices or []
     if role == "admin":
         data["bookings"] = len(engine.bookings)
@@ -292,7 +422,9 @@ def snapshot(engine: HallEngine, role: str, now: datetime, counter: int | None =
 
 
 # --------------------------------------------------------------------------------------------- events
-def project_event(engine: HallEngine, event: Event, role: str, counter: int | None = None) -> dict[str, Any] | None:
+def project_event(
+    engine: HallEngine, event: Event, role: str, counter: int | None = None
+) -> dict[str, Any] | None:
     """The event as ``role`` may see it, or None if the role does not receive it. A ``counter`` session
     receives the events of its own counter (and day starts)."""
     if role in ("kiosk", "admin"):
@@ -339,10 +471,15 @@ def ticket_page(engine: HallEngine, token: str, now: datetime) -> dict[str, Any]
     assert service is not None
     counter_cfg = engine.config.counter(ticket.counter) if ticket.counter is not None else None
     return {
-        "branch_ar": engine.config.branch.name_ar, "branch_en": engine.config.branch.name_en,
-        "number": ticket.number, "service_ar": service.name_ar, "service_en": service.name_en,
-        "state": ticket.state.value, "people_ahead": estimate.people_ahead,
-        "wait_minutes": estimate.wait_minutes, "counter": ticket.counter,
+        "branch_ar": engine.config.branch.name_ar,
+        "branch_en": engine.config.branch.name_en,
+        "number": ticket.number,
+        "service_ar": service.name_ar,
+        "service_en": service.name_en,
+        "state": ticket.state.value,
+        "people_ahead": estimate.people_ahead,
+        "wait_minutes": estimate.wait_minutes,
+        "counter": ticket.counter,
         "counter_ar": counter_cfg.name_ar if counter_cfg else None,
         "counter_en": counter_cfg.name_en if counter_cfg else None,
         "now": iso(now),

@@ -29,9 +29,9 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from server.core.errors import JournalError
 from server.net import http
 from server.net.app import CLOSE_POLICY, Clock, Connection, HallServer
-from server.core.errors import JournalError
 from server.store.leadership import BranchLock
 
 log = logging.getLogger("dawr.server")
@@ -77,8 +77,13 @@ async def _ticker(hall_server: HallServer, interval: float) -> None:
             log.exception("tick failed")
 
 
-async def serve_hall(hall_server: HallServer, host: str = "127.0.0.1", port: int = 8765,
-                     ssl: ssl_module.SSLContext | None = None, tick_seconds: float = 1.0) -> HallEndpoint:
+async def serve_hall(
+    hall_server: HallServer,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    ssl: ssl_module.SSLContext | None = None,
+    tick_seconds: float = 1.0,
+) -> HallEndpoint:
     """Start serving ``hall_server`` (already ``start()``-ed or not: it is started here)."""
     await hall_server.start()
     settings = hall_server.settings
@@ -88,17 +93,26 @@ async def serve_hall(hall_server: HallServer, host: str = "127.0.0.1", port: int
         if answer is None:
             return None
         status, content_type, body = answer
-        headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)), **SECURITY_HEADERS})
+        headers = Headers(
+            {"Content-Type": content_type, "Content-Length": str(len(body)), **SECURITY_HEADERS}
+        )
         return Response(status, HTTPStatus(status).phrase, headers, body)
 
     async def handler(websocket: ServerConnection) -> None:
         await _serve_connection(hall_server, websocket)
 
     server = await serve(
-        handler, host, port, ssl=ssl, process_request=process_request,
+        handler,
+        host,
+        port,
+        ssl=ssl,
+        process_request=process_request,
         max_size=settings.max_message_bytes * HARD_SIZE_FACTOR,
-        ping_interval=settings.ping_interval_seconds, ping_timeout=settings.ping_timeout_seconds,
-        close_timeout=5, server_header="Dawr", compression=None,
+        ping_interval=settings.ping_interval_seconds,
+        ping_timeout=settings.ping_timeout_seconds,
+        close_timeout=5,
+        server_header="Dawr",
+        compression=None,
     )
     bound = server.sockets[0].getsockname()[1] if server.sockets else port
     ticker = asyncio.create_task(_ticker(hall_server, tick_seconds), name="dawr-ticker")
@@ -142,8 +156,10 @@ async def _serve_connection(hall_server: HallServer, websocket: ServerConnection
                 async with asyncio.timeout(limit):
                     frame = await websocket.recv()
             except TimeoutError:
-                close(CLOSE_POLICY if conn.principal is None else 1000, "login timeout" if conn.principal is None
-                      else "idle timeout")
+                close(
+                    CLOSE_POLICY if conn.principal is None else 1000,
+                    "login timeout" if conn.principal is None else "idle timeout",
+                )
                 break
             await hall_server.receive(conn, frame)
         with contextlib.suppress(ConnectionClosed, asyncio.TimeoutError):
@@ -179,18 +195,32 @@ class JsonLogFormatter(logging.Formatter):
                 raise ValueError
         except ValueError:
             data = {"message": message}
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(), **data}
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            **data,
+        }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
 
 
-async def run_server(hall_server: HallServer, host: str, port: int, ssl: ssl_module.SSLContext | None) -> None:
+async def run_server(
+    hall_server: HallServer, host: str, port: int, ssl: ssl_module.SSLContext | None
+) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly (connections closed with 1001)."""
     endpoint = await serve_hall(hall_server, host, port, ssl)
     scheme = "wss" if ssl else "ws"
-    log.info(json.dumps({"event": "listening", "url": f"{scheme}://{host}:{endpoint.port}/",
-                         "branch": hall_server.config.branch.id, "seq": hall_server.hall.last_seq}))
+    log.info(
+        json.dumps(
+            {
+                "event": "listening",
+                "url": f"{scheme}://{host}:{endpoint.port}/",
+                "branch": hall_server.config.branch.id,
+                "seq": hall_server.hall.last_seq,
+            }
+        )
+    )
     stop = asyncio.get_running_loop().create_future()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -209,8 +239,15 @@ STANDBY_LOG_SECONDS = 60.0
 """A waiting standby logs ``{"event": "standby"}`` this often (and once at the start)."""
 
 
-async def run_branch(make_hall_server: Callable[[], HallServer], lock: BranchLock | None, host: str, port: int,
-                     ssl: ssl_module.SSLContext | None, *, poll_seconds: float = 0.2) -> None:
+async def run_branch(
+    make_hall_server: Callable[[], HallServer],
+    lock: BranchLock | None,
+    host: str,
+    port: int,
+    ssl: ssl_module.SSLContext | None,
+    *,
+    poll_seconds: float = 0.2,
+) -> None:
     """Serve a branch for as long as this process holds its lock, until SIGINT or SIGTERM.
 
     1. Wait for ``lock`` (``None``: no lock). While waiting this server is the *standby*: it does not
@@ -238,25 +275,47 @@ async def run_branch(make_hall_server: Callable[[], HallServer], lock: BranchLoc
                 waited = time.monotonic()
                 first = True
                 while not stop.done():
-                    got = await asyncio.to_thread(lock.acquire, wait=True, poll_seconds=poll_seconds,
-                                                  timeout=0 if first else STANDBY_LOG_SECONDS, stop=halt)
+                    got = await asyncio.to_thread(
+                        lock.acquire,
+                        wait=True,
+                        poll_seconds=poll_seconds,
+                        timeout=0 if first else STANDBY_LOG_SECONDS,
+                        stop=halt,
+                    )
                     if got:
                         break
-                    log.info(json.dumps({"event": "standby", "branch": lock.branch_id, "lock": lock.kind,
-                                         "waiting_seconds": round(time.monotonic() - waited, 1),
-                                         "detail": "another server holds the branch lock; not listening"}))
+                    log.info(
+                        json.dumps(
+                            {
+                                "event": "standby",
+                                "branch": lock.branch_id,
+                                "lock": lock.kind,
+                                "waiting_seconds": round(time.monotonic() - waited, 1),
+                                "detail": "another server holds the branch lock; not listening",
+                            }
+                        )
+                    )
                     first = False
                 if stop.done():
                     break
                 if not first:
-                    log.warning(json.dumps({"event": "takeover", "branch": lock.branch_id,
-                                            "waited_seconds": round(time.monotonic() - waited, 3)}))
+                    log.warning(
+                        json.dumps(
+                            {
+                                "event": "takeover",
+                                "branch": lock.branch_id,
+                                "waited_seconds": round(time.monotonic() - waited, 3),
+                            }
+                        )
+                    )
             hall_server = make_hall_server()
             hall_server.branch_lock = lock
             try:
                 endpoint = await serve_hall(hall_server, host, port, ssl)
             except JournalError as problem:
-                log.error(json.dumps({"event": "start", "result": "database_unavailable", "detail": str(problem)}))
+                log.error(
+                    json.dumps({"event": "start", "result": "database_unavailable", "detail": str(problem)})
+                )
                 await hall_server.close()
                 if lock is not None:
                     lock.release()
@@ -266,8 +325,16 @@ async def run_branch(make_hall_server: Callable[[], HallServer], lock: BranchLoc
             except BaseException:
                 await hall_server.close()
                 raise
-            log.info(json.dumps({"event": "listening", "url": f"{scheme}://{host}:{endpoint.port}/",
-                                 "branch": hall_server.config.branch.id, "seq": hall_server.hall.last_seq}))
+            log.info(
+                json.dumps(
+                    {
+                        "event": "listening",
+                        "url": f"{scheme}://{host}:{endpoint.port}/",
+                        "branch": hall_server.config.branch.id,
+                        "seq": hall_server.hall.last_seq,
+                    }
+                )
+            )
             lost: asyncio.Future[Any] = asyncio.ensure_future(hall_server.lock_lost.wait())
             waiters: set[asyncio.Future[Any]] = {stop, lost}
             try:
@@ -289,4 +356,12 @@ async def run_branch(make_hall_server: Callable[[], HallServer], lock: BranchLoc
     log.info(json.dumps({"event": "stopped"}))
 
 
-__all__ = ["Clock", "HallEndpoint", "JsonLogFormatter", "run_branch", "run_server", "serve_hall", "tls_context"]
+__all__ = [
+    "Clock",
+    "HallEndpoint",
+    "JsonLogFormatter",
+    "run_branch",
+    "run_server",
+    "serve_hall",
+    "tls_context",
+]

@@ -53,9 +53,7 @@ def _one_line(value: str) -> str:
     return value
 
 
-Line200 = Annotated[
-    str, Field(max_length=200), AfterValidator(_clean), AfterValidator(_one_line)
-]
+Line200 = Annotated[str, Field(max_length=200), AfterValidator(_clean), AfterValidator(_one_line)]
 """A one-line string of at most 200 characters, without control characters."""
 
 RequestId = Annotated[int, Field(ge=0, le=2**53)] | Annotated[str, Field(min_length=1, max_length=64)]
@@ -333,9 +331,33 @@ class ImportAppointments(Request):
 
 
 REQUEST_MODELS: tuple[type[Request], ...] = (
-    LoginDevice, Login, ResumeSession, Logout, Resync, Ping, ListServices, IssueTicket, CheckIn,
-    DeviceHealth, Heartbeat, OpenCounter, PauseCounter, ResumeCounter, CloseCounter, CallNext, CallTicket,
-    Recall, StartService, NoShow, Reinstate, Park, ResumeParked, Transfer, Finish, Cancel, ImportAppointments,
+    LoginDevice,
+    Login,
+    ResumeSession,
+    Logout,
+    Resync,
+    Ping,
+    ListServices,
+    IssueTicket,
+    CheckIn,
+    DeviceHealth,
+    Heartbeat,
+    OpenCounter,
+    PauseCounter,
+    ResumeCounter,
+    CloseCounter,
+    CallNext,
+    CallTicket,
+    Recall,
+    StartService,
+    NoShow,
+    Reinstate,
+    Park,
+    ResumeParked,
+    Transfer,
+    Finish,
+    Cancel,
+    ImportAppointments,
 )
 
 
@@ -534,7 +556,9 @@ def parse_request(text: str | bytes) -> Request:
             {"field": ".".join(str(p) for p in item["loc"]), "problem": item["msg"][:120]}
             for item in problem.errors(include_url=False, include_input=False)[:5]
         ]
-        raise ProtocolError("invalid_message", f"Invalid {kind} request.", request_id, fields=fields) from None
+        raise ProtocolError(
+            "invalid_message", f"Invalid {kind} request.", request_id, fields=fields
+        ) from None
 
 
 def dump(message: Message) -> str:
@@ -545,16 +569,36 @@ def dump(message: Message) -> str:
 EXAMPLE_REQUESTS: dict[str, dict[str, Any]] = {
     "login_device": {"id": 1, "type": "login_device", "token": "3q2-7wEXAMPLEtokenEXAMPLEtokenEXAMPLEtok"},
     "login": {"id": 1, "type": "login", "username": "alice", "password": "correct horse", "counter": 3},
-    "resume_session": {"id": 1, "type": "resume_session", "session_token": "Zx9EXAMPLEsessionTOKEN", "counter": 3},
+    "resume_session": {
+        "id": 1,
+        "type": "resume_session",
+        "session_token": "Zx9EXAMPLEsessionTOKEN",
+        "counter": 3,
+    },
     "logout": {"id": 9, "type": "logout"},
     "resync": {"id": 8, "type": "resync"},
     "ping": {"id": 7, "type": "ping"},
     "list_services": {"id": 2, "type": "list_services"},
-    "issue_ticket": {"id": 3, "type": "issue_ticket", "service_id": "inquiry", "priority": False,
-                     "idempotency_key": "k1-20261122-000042"},
-    "check_in": {"id": 4, "type": "check_in", "reference": "BK-1001", "idempotency_key": "k1-20261122-000043"},
-    "device_health": {"id": 5, "type": "device_health", "printer": "warning", "scanner": "ok",
-                      "detail": "paper low"},
+    "issue_ticket": {
+        "id": 3,
+        "type": "issue_ticket",
+        "service_id": "inquiry",
+        "priority": False,
+        "idempotency_key": "k1-20261122-000042",
+    },
+    "check_in": {
+        "id": 4,
+        "type": "check_in",
+        "reference": "BK-1001",
+        "idempotency_key": "k1-20261122-000043",
+    },
+    "device_health": {
+        "id": 5,
+        "type": "device_health",
+        "printer": "warning",
+        "scanner": "ok",
+        "detail": "paper low",
+    },
     "heartbeat": {"id": 6, "type": "heartbeat"},
     "open_counter": {"id": 10, "type": "open_counter", "counter": 3},
     "pause_counter": {"id": 11, "type": "pause_counter", "counter": 3, "reason": "prayer"},
@@ -571,8 +615,11 @@ EXAMPLE_REQUESTS: dict[str, dict[str, Any]] = {
     "transfer": {"id": 22, "type": "transfer", "counter": 3, "to_service": "supervisor", "position": "keep"},
     "finish": {"id": 23, "type": "finish", "counter": 3, "outcome": "completed", "overrun_reason": None},
     "cancel": {"id": 24, "type": "cancel", "ticket": "C012", "reason": "cancelled"},
-    "import_appointments": {"id": 25, "type": "import_appointments",
-                            "csv": "reference,national_id,name,phone,service,branch,slot\n"
-                                   "BK-1001,850101234,Fatima,33334444,mazaya,hq,2026-11-22 09:10\n"},
+    "import_appointments": {
+        "id": 25,
+        "type": "import_appointments",
+        "csv": "reference,national_id,name,phone,service,branch,slot\n"
+        "BK-1001,850101234,Fatima,33334444,mazaya,hq,2026-11-22 09:10\n",
+    },
 }
 """One valid example of every request type (used by the docs and the authorization-matrix test)."""

@@ -21,11 +21,14 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-05") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-05"
+        ) from None
 
 
-def build_report(db: str | None, start: date, end: date, branch: str | None, config_path: str | None,
-                 fmt: str) -> str:
+def build_report(
+    db: str | None, start: date, end: date, branch: str | None, config_path: str | None, fmt: str
+) -> str:
     """The report text in ``fmt`` ("html", "csv" or "json"); raises ConfigError for an empty range."""
     from server.store.journal import Journal, default_database_url
 
@@ -40,9 +43,12 @@ def build_report(db: str | None, start: date, end: date, branch: str | None, con
         journal.close()
     if not rows:
         where = f"branch {branch}" if branch else "any branch"
-        hint = f" (branches in this journal: {', '.join(sorted(known))})" if known else " (the journal is empty)"
-        raise ConfigError(f"no journal events for {where} from {start} to {end} in "
-                          f"{db or default_database_url()}{hint}")
+        hint = (
+            f" (branches in this journal: {', '.join(sorted(known))})" if known else " (the journal is empty)"
+        )
+        raise ConfigError(
+            f"no journal events for {where} from {start} to {end} in {db or default_database_url()}{hint}"
+        )
     figures = analyze(rows, config)
     data = figures.as_dict()
     if fmt == "json":
@@ -56,7 +62,9 @@ def build_report(db: str | None, start: date, end: date, branch: str | None, con
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    text = build_report(args.db, args.date_from, args.date_to or args.date_from, args.branch, args.config, args.format)
+    text = build_report(
+        args.db, args.date_from, args.date_to or args.date_from, args.branch, args.config, args.format
+    )
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
@@ -70,16 +78,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def register_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``dawr report``."""
-    report = sub.add_parser("report", help="the ministry's figures from the journal (HTML, CSV or JSON)",
-                            description="Customers per service, waits and service times, cap compliance, "
-                                        "counters and staff, arrivals by hour — from the journal.")
+    report = sub.add_parser(
+        "report",
+        help="the ministry's figures from the journal (HTML, CSV or JSON)",
+        description="Customers per service, waits and service times, cap compliance, "
+        "counters and staff, arrivals by hour — from the journal.",
+    )
     report.add_argument("--db", help="database URL (default: SQLite in the user's data directory)")
-    report.add_argument("--from", dest="date_from", type=iso_date, required=True, metavar="DATE",
-                        help="first day (YYYY-MM-DD, the branch's local day)")
-    report.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE", help="last day (default: --from)")
+    report.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        required=True,
+        metavar="DATE",
+        help="first day (YYYY-MM-DD, the branch's local day)",
+    )
+    report.add_argument(
+        "--to", dest="date_to", type=iso_date, metavar="DATE", help="last day (default: --from)"
+    )
     report.add_argument("--branch", metavar="ID", help="one branch (default: every branch in the journal)")
-    report.add_argument("--config", metavar="FILE",
-                        help="the branch TOML (service names, counters; default: the shipped ministry hall)")
+    report.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the branch TOML (service names, counters; default: the shipped ministry hall)",
+    )
     report.add_argument("--format", choices=("html", "csv", "json"), required=True)
     report.add_argument("--out", metavar="PATH", help="write here instead of standard output")
     report.set_defaults(func=_cmd_report)

@@ -196,7 +196,9 @@ class Figures:
 
     def served_visits(self) -> list[Visit]:
         """Visits that ended in a finish or a transfer (the services actually given)."""
-        return [v for v in self.visits() if v.end in ("finished", "transferred") and v.service_seconds is not None]
+        return [
+            v for v in self.visits() if v.end in ("finished", "transferred") and v.service_seconds is not None
+        ]
 
     def customer_waits(self) -> list[float]:
         """Minutes each ticket waited for its first call (tickets never called left out)."""
@@ -232,11 +234,21 @@ class Figures:
                     "service": service,
                     "name_en": cfg.name_en if cfg else service,
                     "name_ar": cfg.name_ar if cfg else service,
-                    "customers": 0, "share_pct": 0.0, "walk_ins": 0, "appointments": 0, "transferred_in": 0,
-                    "served": 0, "transferred_out": 0, "no_shows": 0, "cancelled": 0,
+                    "customers": 0,
+                    "share_pct": 0.0,
+                    "walk_ins": 0,
+                    "appointments": 0,
+                    "transferred_in": 0,
+                    "served": 0,
+                    "transferred_out": 0,
+                    "no_shows": 0,
+                    "cancelled": 0,
                     "cap_minutes": self.cap_seconds(service) / 60.0,
-                    "within_cap": 0, "over_cap": 0, "within_cap_pct": 0.0,
-                    "_waits": [], "_service": [],
+                    "within_cap": 0,
+                    "over_cap": 0,
+                    "within_cap_pct": 0.0,
+                    "_waits": [],
+                    "_service": [],
                 }
             return rows[service]
 
@@ -269,8 +281,13 @@ class Figures:
                 row(last.service)["cancelled"] += 1
         total_rows = sum(r["customers"] for r in rows.values())
         services = []
-        for r in sorted(rows.values(), key=lambda r: (services_order.index(r["service"])
-                                                      if r["service"] in services_order else 999, r["service"])):
+        for r in sorted(
+            rows.values(),
+            key=lambda r: (
+                services_order.index(r["service"]) if r["service"] in services_order else 999,
+                r["service"],
+            ),
+        ):
             r["share_pct"] = _pct(r["customers"], total_rows)
             r["within_cap_pct"] = _pct(r["within_cap"], r["within_cap"] + r["over_cap"])
             r["wait_min"] = summary(r.pop("_waits"))
@@ -290,16 +307,27 @@ class Figures:
             if v.service_seconds is not None and v.service_seconds > self.cap_seconds(v.service) + 1e-6:
                 overruns[v.overrun_reason or ("transferred" if v.end == "transferred" else "none_given")] += 1
         labels = dict(config.labels("overrun_reasons")) if config else {}
-        labels.setdefault("transferred", Label(code="transferred", name_en="Transferred on (no reason asked)",
-                                               name_ar="أُحيل إلى خدمة أخرى (دون سبب)"))
-        labels.setdefault("none_given", Label(code="none_given", name_en="No reason given", name_ar="بلا سبب"))
+        labels.setdefault(
+            "transferred",
+            Label(
+                code="transferred",
+                name_en="Transferred on (no reason asked)",
+                name_ar="أُحيل إلى خدمة أخرى (دون سبب)",
+            ),
+        )
+        labels.setdefault(
+            "none_given", Label(code="none_given", name_en="No reason given", name_ar="بلا سبب")
+        )
 
         waits = self.customer_waits()
         on_time, appt_called = self.appointment_on_time()
         first = self.first_visits()
         tickets = list(self.tickets.values())
-        within = sum(1 for v in served if v.service_seconds is not None
-                     and v.service_seconds <= self.cap_seconds(v.service) + 1e-6)
+        within = sum(
+            1
+            for v in served
+            if v.service_seconds is not None and v.service_seconds <= self.cap_seconds(v.service) + 1e-6
+        )
         summary_block = {
             "customers": len(tickets),
             "walk_ins": sum(1 for v in first if v.kind != "appointment"),
@@ -330,10 +358,13 @@ class Figures:
                 for (f, t, c), n in sorted(transfers.items(), key=lambda kv: -kv[1])
             ],
             "overruns": [
-                {"reason": reason,
-                 "name_en": labels[reason].name_en if reason in labels else reason.replace("_", " "),
-                 "name_ar": labels[reason].name_ar if reason in labels else reason,
-                 "count": n, "share_pct": _pct(n, len(served) - within)}
+                {
+                    "reason": reason,
+                    "name_en": labels[reason].name_en if reason in labels else reason.replace("_", " "),
+                    "name_ar": labels[reason].name_ar if reason in labels else reason,
+                    "count": n,
+                    "share_pct": _pct(n, len(served) - within),
+                }
                 for reason, n in sorted(overruns.items(), key=lambda kv: -kv[1])
             ],
             "appointments": self._appointments(),
@@ -351,10 +382,18 @@ class Figures:
             day = booking.slot.astimezone(self.zone).date()
             if first_days is None or not (first_days <= day <= last_day):  # type: ignore[operator]
                 continue
-            r = by_branch.setdefault(booking.branch_id, {
-                "branch": booking.branch_id, "booked": 0, "checked_in": 0, "late_walk_in": 0,
-                "not_checked_in": 0, "called_on_time": 0, "on_time_pct": 0.0,
-            })
+            r = by_branch.setdefault(
+                booking.branch_id,
+                {
+                    "branch": booking.branch_id,
+                    "booked": 0,
+                    "checked_in": 0,
+                    "late_walk_in": 0,
+                    "not_checked_in": 0,
+                    "called_on_time": 0,
+                    "on_time_pct": 0.0,
+                },
+            )
             r["booked"] += 1
             ticket = checked.get(ref)
             if ticket is None:
@@ -366,7 +405,10 @@ class Figures:
             else:
                 r["checked_in"] += 1
                 v = ticket.visits[0]
-                if v.called_at is not None and (v.called_at - v.queued_at).total_seconds() <= ON_TIME_MINUTES * 60 + 1e-6:
+                if (
+                    v.called_at is not None
+                    and (v.called_at - v.queued_at).total_seconds() <= ON_TIME_MINUTES * 60 + 1e-6
+                ):
                     r["called_on_time"] += 1
         for r in by_branch.values():
             r["on_time_pct"] = _pct(r["called_on_time"], r["checked_in"])
@@ -393,10 +435,13 @@ class Figures:
         rows = []
         for (branch, number), tally in sorted(self.counters.items()):
             cfg = self.config.counter(number) if self.config else None
-            row = {"branch": branch, "counter": number,
-                   "name_en": cfg.name_en if cfg else f"Counter {number}",
-                   "name_ar": cfg.name_ar if cfg else f"شباك {number}",
-                   "staff": ", ".join(sorted(tally.counters))}
+            row = {
+                "branch": branch,
+                "counter": number,
+                "name_en": cfg.name_en if cfg else f"Counter {number}",
+                "name_ar": cfg.name_ar if cfg else f"شباك {number}",
+                "staff": ", ".join(sorted(tally.counters)),
+            }
             row.update(self._tally_row(tally))
             rows.append(row)
         return rows
@@ -420,15 +465,17 @@ class Figures:
         for hour in range(min(arrivals), max(arrivals) + 1):
             visits = arrivals.get(hour, [])
             waits = [w for v in visits if (w := v.wait_minutes) is not None]
-            rows.append({
-                "hour": f"{hour:02d}:00",
-                "arrivals": len(visits),
-                "walk_ins": sum(1 for v in visits if v.kind != "appointment"),
-                "appointments": sum(1 for v in visits if v.kind == "appointment"),
-                "arrivals_per_day": round(len(visits) / days, 1),
-                "mean_wait_min": summary(waits)["mean"],
-                "p90_wait_min": summary(waits)["p90"],
-            })
+            rows.append(
+                {
+                    "hour": f"{hour:02d}:00",
+                    "arrivals": len(visits),
+                    "walk_ins": sum(1 for v in visits if v.kind != "appointment"),
+                    "appointments": sum(1 for v in visits if v.kind == "appointment"),
+                    "arrivals_per_day": round(len(visits) / days, 1),
+                    "mean_wait_min": summary(waits)["mean"],
+                    "p90_wait_min": summary(waits)["p90"],
+                }
+            )
         return rows
 
     def _per_day(self) -> list[dict[str, Any]]:
@@ -436,8 +483,14 @@ class Figures:
         for day in self.days:
             tickets = [t for t in self.tickets.values() if t.day == day]
             waits = [w for t in tickets if (w := t.visits[0].wait_minutes) is not None]
-            rows.append({"day": day.isoformat(), "customers": len(tickets),
-                         "mean_wait_min": summary(waits)["mean"], "p90_wait_min": summary(waits)["p90"]})
+            rows.append(
+                {
+                    "day": day.isoformat(),
+                    "customers": len(tickets),
+                    "mean_wait_min": summary(waits)["mean"],
+                    "p90_wait_min": summary(waits)["p90"],
+                }
+            )
         return rows
 
 
@@ -460,8 +513,11 @@ class _BranchSweep:
         if config:
             rules = config.appointments
             for c in config.counters:  # (services, may call walk-ins, may call appointments)
-                self.serves[c.number] = (set(c.services), not c.appointments or rules.spillover,
-                                         c.appointments or rules.rollout == "all")
+                self.serves[c.number] = (
+                    set(c.services),
+                    not c.appointments or rules.spillover,
+                    c.appointments or rules.rollout == "all",
+                )
 
     # ------------------------------------------------------------------------- time accrual
     def _tally(self, number: int) -> CounterTally:
@@ -514,8 +570,11 @@ class _BranchSweep:
         if serves is None:
             return False
         services, walk_ins, appointments = serves
-        return any((walk_ins and self.waiting_service.get((s, False))) or
-                   (appointments and self.waiting_service.get((s, True))) for s in services)
+        return any(
+            (walk_ins and self.waiting_service.get((s, False)))
+            or (appointments and self.waiting_service.get((s, True)))
+            for s in services
+        )
 
     # ------------------------------------------------------------------------- waiting bookkeeping
     def _start_waiting(self, visit: Visit, now: datetime) -> None:
@@ -575,8 +634,18 @@ class _BranchSweep:
             self.fig.bookings[booking.reference] = booking
 
     def _on_ticket_issued(self, e: TicketIssued) -> None:
-        record = TicketRecord(self.branch, e.ticket_id, e.number, e.at.astimezone(self.fig.zone).date(), e.kind,
-                              e.priority, e.at, e.appointment_ref, e.slot, e.late_appointment)
+        record = TicketRecord(
+            self.branch,
+            e.ticket_id,
+            e.number,
+            e.at.astimezone(self.fig.zone).date(),
+            e.kind,
+            e.priority,
+            e.at,
+            e.appointment_ref,
+            e.slot,
+            e.late_appointment,
+        )
         queued = e.at
         if e.kind == "appointment" and e.slot is not None and e.slot > e.at:
             queued = e.slot
@@ -654,7 +723,11 @@ class _BranchSweep:
     def _on_ticket_finished(self, e: TicketFinished) -> None:
         visit = self._close_visit(e.ticket_id, e.at, "finished")
         if visit is not None:
-            visit.service_seconds, visit.over_cap, visit.overrun_reason = e.service_seconds, e.over_cap, e.overrun_reason
+            visit.service_seconds, visit.over_cap, visit.overrun_reason = (
+                e.service_seconds,
+                e.over_cap,
+                e.overrun_reason,
+            )
             visit.counter, visit.staff = e.counter, e.staff
         self._free_counter(e.counter, e.ticket_id)
         for tally in self._work(e.counter, e.staff):
@@ -686,7 +759,11 @@ class _BranchSweep:
         if visit is not None:
             visit.cancel_reason = reason
         record = self.fig.tickets.get(self._key(ticket_id))
-        if record is not None and record.state != "done" and not (reason == "day_end" and record.state == "no_show"):
+        if (
+            record is not None
+            and record.state != "done"
+            and not (reason == "day_end" and record.state == "no_show")
+        ):
             record.state = state  # a no-show the day's end cleared stays a no-show
         for counter in self.counters.values():
             if counter.current == ticket_id:
@@ -724,7 +801,9 @@ def analyze(
     ``config`` (the reported branch's configuration, applied to every branch in ``events``) names services
     and counters and says which tickets each counter may call (for idle time);
     ``zone`` defaults to the configuration's time zone, else Asia/Bahrain."""
-    figures = Figures(config, zone or (config.zone if config else ZoneInfo("Asia/Bahrain")), {}, {}, {}, {}, [], [])
+    figures = Figures(
+        config, zone or (config.zone if config else ZoneInfo("Asia/Bahrain")), {}, {}, {}, {}, [], []
+    )
     sweeps: dict[str, _BranchSweep] = {}
     for item in events:
         if isinstance(item, tuple):

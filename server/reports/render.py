@@ -16,8 +16,14 @@ from typing import Any
 # ------------------------------------------------------------------------------------------ JSON / CSV
 
 ROW_KEYS = {
-    "services": "service", "transfers": None, "overruns": "reason", "appointments": "branch",
-    "counters": "counter", "staff": "staff", "hours": "hour", "per_day": "day",
+    "services": "service",
+    "transfers": None,
+    "overruns": "reason",
+    "appointments": "branch",
+    "counters": "counter",
+    "staff": "staff",
+    "hours": "hour",
+    "per_day": "day",
 }
 """Which field names a row in each list section (transfers use ``from>to[@counter]``)."""
 
@@ -29,7 +35,9 @@ def render_json(data: dict[str, Any]) -> str:
 
 def _row_key(section: str, row: dict[str, Any]) -> str:
     if section == "transfers":
-        return f"{row['from_service']}>{row['to_service']}" + (f"@{row['to_counter']}" if row["to_counter"] else "")
+        return f"{row['from_service']}>{row['to_service']}" + (
+            f"@{row['to_counter']}" if row["to_counter"] else ""
+        )
     if section == "counters":
         return f"{row['branch']}/{row['counter']}"
     key = ROW_KEYS.get(section)
@@ -132,7 +140,9 @@ def _num(value: Any, digits: int = 1) -> str:
 
 
 def _table(headers: list[tuple[str, str]], rows: list[list[str]], total: list[str] | None = None) -> str:
-    head = "".join(f'<th>{_e(en)}<span class="ar" dir="rtl" lang="ar">{_e(ar)}</span></th>' for en, ar in headers)
+    head = "".join(
+        f'<th>{_e(en)}<span class="ar" dir="rtl" lang="ar">{_e(ar)}</span></th>' for en, ar in headers
+    )
     body = "".join("<tr>" + "".join(rows_cell for rows_cell in row) + "</tr>" for row in rows)
     if total:
         body += '<tr class="total">' + "".join(total) + "</tr>"
@@ -151,7 +161,7 @@ def _nice_max(value: float) -> float:
     """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``value`` (an axis end)."""
     if value <= 0:
         return 1.0
-    return min(s * 10 ** p for p in range(-2, 7) for s in (1, 2, 2.5, 5) if s * 10 ** p >= value)
+    return min(s * 10**p for p in range(-2, 7) for s in (1, 2, 2.5, 5) if s * 10**p >= value)
 
 
 def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
@@ -169,10 +179,14 @@ def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
         y = top + plot_h * i / 4
         value = top_value * (1 - i / 4)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5eaee"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#5b6b78">'
-                     f'{value:g}</text>')
-        parts.append(f'<text x="{left + plot_w + 6}" y="{y + 4:.1f}" font-size="11" fill="#c2410c">'
-                     f'{wait_top * (1 - i / 4):g}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#5b6b78">'
+            f"{value:g}</text>"
+        )
+        parts.append(
+            f'<text x="{left + plot_w + 6}" y="{y + 4:.1f}" font-size="11" fill="#c2410c">'
+            f"{wait_top * (1 - i / 4):g}</text>"
+        )
     points = []
     for i, (row, factor) in enumerate(zip(hours, days_factor)):
         x = left + step * i + step * 0.15
@@ -182,55 +196,84 @@ def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
         h_walk = plot_h * walk / top_value
         h_appt = plot_h * appt / top_value
         y0 = top + plot_h
-        parts.append(f'<rect x="{x:.1f}" y="{y0 - h_walk:.1f}" width="{w:.1f}" height="{h_walk:.1f}" fill="#0f766e">'
-                     f'<title>{row["hour"]}: {walk:.1f} walk-ins/day</title></rect>')
-        parts.append(f'<rect x="{x:.1f}" y="{y0 - h_walk - h_appt:.1f}" width="{w:.1f}" height="{h_appt:.1f}" '
-                     f'fill="#2563eb"><title>{row["hour"]}: {appt:.1f} appointments/day</title></rect>')
-        parts.append(f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle" '
-                     f'fill="#5b6b78">{row["hour"][:2]}</text>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y0 - h_walk:.1f}" width="{w:.1f}" height="{h_walk:.1f}" fill="#0f766e">'
+            f"<title>{row['hour']}: {walk:.1f} walk-ins/day</title></rect>"
+        )
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y0 - h_walk - h_appt:.1f}" width="{w:.1f}" height="{h_appt:.1f}" '
+            f'fill="#2563eb"><title>{row["hour"]}: {appt:.1f} appointments/day</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle" '
+            f'fill="#5b6b78">{row["hour"][:2]}</text>'
+        )
         wy = top + plot_h * (1 - row["mean_wait_min"] / wait_top)
         points.append(f"{x + w / 2:.1f},{wy:.1f}")
     parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#c2410c" stroke-width="2"/>')
     for p in points:
         x, y = p.split(",")
         parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#c2410c"/>')
-    parts.append(f'<text x="{left}" y="{height - 4}" font-size="11" fill="#5b6b78">hour of day · الساعة</text>')
+    parts.append(
+        f'<text x="{left}" y="{height - 4}" font-size="11" fill="#5b6b78">hour of day · الساعة</text>'
+    )
     parts.append("</svg>")
-    legend = ('<div class="legend"><span style="background:#0f766e"></span>walk-ins / day · حضور مباشر'
-              '<span style="background:#2563eb"></span>appointments / day · مواعيد'
-              '<span style="background:#c2410c"></span>mean wait, min (right axis) · متوسط الانتظار</div>')
+    legend = (
+        '<div class="legend"><span style="background:#0f766e"></span>walk-ins / day · حضور مباشر'
+        '<span style="background:#2563eb"></span>appointments / day · مواعيد'
+        '<span style="background:#c2410c"></span>mean wait, min (right axis) · متوسط الانتظار</div>'
+    )
     return "".join(parts) + legend
 
 
-def _hbars(rows: list[tuple[str, str, list[tuple[float, str, str]]]], unit: str, stacked: bool = False,
-           fixed_max: float | None = None) -> str:
+def _hbars(
+    rows: list[tuple[str, str, list[tuple[float, str, str]]]],
+    unit: str,
+    stacked: bool = False,
+    fixed_max: float | None = None,
+) -> str:
     """Horizontal bars, one group per row: (english label, arabic label, [(value, colour, tooltip)])."""
     label_w, width, bar_h, gap = 236, 560, 12, 10
     per_row = bar_h if stacked else bar_h * max(1, max((len(r[2]) for r in rows), default=1))
     height = 24 + len(rows) * (per_row + gap)
-    top_value = fixed_max or _nice_max(max((sum(v for v, _, _ in r[2]) if stacked else max((v for v, _, _ in r[2]), default=0)
-                                            for r in rows), default=1))
+    top_value = fixed_max or _nice_max(
+        max(
+            (
+                sum(v for v, _, _ in r[2]) if stacked else max((v for v, _, _ in r[2]), default=0)
+                for r in rows
+            ),
+            default=1,
+        )
+    )
     plot_w = width - label_w - 50
     parts = [f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">']
     for i in range(5):
         x = label_w + plot_w * i / 4
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{height - 18}" stroke="#e5eaee"/>')
-        parts.append(f'<text x="{x:.1f}" y="{height - 4}" font-size="11" text-anchor="middle" fill="#5b6b78">'
-                     f'{top_value * i / 4:g}{unit}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 4}" font-size="11" text-anchor="middle" fill="#5b6b78">'
+            f"{top_value * i / 4:g}{unit}</text>"
+        )
     y = 6
     for en, ar, values in rows:
         short = en if len(en) <= 30 else en[:29].rstrip(" —-") + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + per_row / 2 + 4:.1f}" font-size="12" text-anchor="end" '
-                     f'fill="#1d2b36"><title>{_e(en)} · {_e(ar)}</title>{_e(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + per_row / 2 + 4:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#1d2b36"><title>{_e(en)} · {_e(ar)}</title>{_e(short)}</text>'
+        )
         x = label_w
         for j, (value, colour, tip) in enumerate(values):
             w = plot_w * value / top_value if top_value else 0
             by = y if stacked else y + j * bar_h
-            parts.append(f'<rect x="{x:.1f}" y="{by:.1f}" width="{max(w, 0):.1f}" height="{bar_h - 1}" fill="{colour}">'
-                         f'<title>{_e(tip)}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{by:.1f}" width="{max(w, 0):.1f}" height="{bar_h - 1}" fill="{colour}">'
+                f"<title>{_e(tip)}</title></rect>"
+            )
             if not stacked and value:
-                parts.append(f'<text x="{x + w + 4:.1f}" y="{by + bar_h - 2:.1f}" font-size="10" fill="#5b6b78">'
-                             f'{value:.1f}</text>')
+                parts.append(
+                    f'<text x="{x + w + 4:.1f}" y="{by + bar_h - 2:.1f}" font-size="10" fill="#5b6b78">'
+                    f"{value:.1f}</text>"
+                )
             if stacked:
                 x += w
         y += per_row + gap
@@ -238,107 +281,267 @@ def _hbars(rows: list[tuple[str, str, list[tuple[float, str, str]]]], unit: str,
     return "".join(parts)
 
 
-def render_html(data: dict[str, Any], title_en: str = "Hall report", title_ar: str = "تقرير صالة خدمة العملاء",
-                branch_name: tuple[str, str] | None = None) -> str:
+def render_html(
+    data: dict[str, Any],
+    title_en: str = "Hall report",
+    title_ar: str = "تقرير صالة خدمة العملاء",
+    branch_name: tuple[str, str] | None = None,
+) -> str:
     """The report as one self-contained HTML page (English and Arabic)."""
     s = data["summary"]
     branch_en, branch_ar = branch_name or (", ".join(data["branches"]), ", ".join(data["branches"]))
     period = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
-    out = [f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title_en)} · {_e(period)}</title>'
-           f"<style>{CSS}</style></head><body>"]
-    out.append(f'<header><div><h1>{_e(title_en)} — {_e(branch_en)}</h1><div class="sub">{_e(period)} · '
-               f'{data["days"]} working day(s)</div></div>'
-               f'<div dir="rtl" lang="ar" class="ar"><h1>{_e(title_ar)} — {_e(branch_ar)}</h1>'
-               f'<div class="sub">{_e(period)} · عدد أيام العمل: {data["days"]}</div></div></header>')
+    out = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title_en)} · {_e(period)}</title>'
+        f"<style>{CSS}</style></head><body>"
+    ]
+    out.append(
+        f'<header><div><h1>{_e(title_en)} — {_e(branch_en)}</h1><div class="sub">{_e(period)} · '
+        f"{data['days']} working day(s)</div></div>"
+        f'<div dir="rtl" lang="ar" class="ar"><h1>{_e(title_ar)} — {_e(branch_ar)}</h1>'
+        f'<div class="sub">{_e(period)} · عدد أيام العمل: {data["days"]}</div></div></header>'
+    )
 
     kpis = [
         ("Customers", "عدد العملاء", _num(s["customers"]), ""),
         ("Mean wait (min)", "متوسط الانتظار (دقيقة)", _num(s["mean_wait_min"]), ""),
         ("90 % waited at most (min)", "انتظر ٩٠٪ أقل من (دقيقة)", _num(s["p90_wait_min"]), ""),
-        ("Served within the cap", "خُدموا ضمن المدة المحددة", f'{_num(s["within_cap_pct"])} %',
-         "good" if s["within_cap_pct"] >= 90 else "poor"),
-        ("Appointments called on time", "مواعيد نودي عليها في وقتها", f'{_num(s["appointments_on_time_pct"])} %',
-         "good" if s["appointments_on_time_pct"] >= 95 else "poor"),
-        ("Counters busy", "نسبة انشغال الشبابيك", f'{_num(s["utilization_pct"])} %', ""),
+        (
+            "Served within the cap",
+            "خُدموا ضمن المدة المحددة",
+            f"{_num(s['within_cap_pct'])} %",
+            "good" if s["within_cap_pct"] >= 90 else "poor",
+        ),
+        (
+            "Appointments called on time",
+            "مواعيد نودي عليها في وقتها",
+            f"{_num(s['appointments_on_time_pct'])} %",
+            "good" if s["appointments_on_time_pct"] >= 95 else "poor",
+        ),
+        ("Counters busy", "نسبة انشغال الشبابيك", f"{_num(s['utilization_pct'])} %", ""),
     ]
-    out.append('<div class="kpis">' + "".join(
-        f'<div class="kpi"><div class="v {cls}">{value}</div><div class="l">{_bi(en, ar)}</div></div>'
-        for en, ar, value, cls in kpis) + "</div>")
+    out.append(
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi"><div class="v {cls}">{value}</div><div class="l">{_bi(en, ar)}</div></div>'
+            for en, ar, value, cls in kpis
+        )
+        + "</div>"
+    )
 
     # customers per service (the ministry's table)
     out.append(_h2("Customers per service", "العملاء حسب نوع الخدمة"))
-    headers = [("Service", "الخدمة"), ("Customers", "العملاء"), ("Share", "النسبة"), ("Walk-ins", "حضور مباشر"),
-               ("Appointments", "بموعد"), ("Transferred in", "محالون إليها"), ("Finished", "أُنجزت"),
-               ("Transferred on", "أُحيلوا منها"), ("No-shows", "لم يحضروا"), ("Cancelled", "أُلغيت")]
-    rows = [[_name(r["name_en"], r["name_ar"]), _n(r["customers"]), _n(f'{r["share_pct"]:.1f} %'), _n(r["walk_ins"]),
-             _n(r["appointments"]), _n(r["transferred_in"]), _n(r["served"]), _n(r["transferred_out"]),
-             _n(r["no_shows"]), _n(r["cancelled"])] for r in data["services"]]
-    tot = {k: sum(r[k] for r in data["services"]) for k in ("customers", "walk_ins", "appointments", "transferred_in",
-                                                              "served", "transferred_out", "no_shows", "cancelled")}
-    total = [_name("Total", "المجموع"), _n(tot["customers"]), _n("100 %" if tot["customers"] else "–"),
-             _n(tot["walk_ins"]), _n(tot["appointments"]), _n(tot["transferred_in"]), _n(tot["served"]),
-             _n(tot["transferred_out"]), _n(tot["no_shows"]), _n(tot["cancelled"])]
+    headers = [
+        ("Service", "الخدمة"),
+        ("Customers", "العملاء"),
+        ("Share", "النسبة"),
+        ("Walk-ins", "حضور مباشر"),
+        ("Appointments", "بموعد"),
+        ("Transferred in", "محالون إليها"),
+        ("Finished", "أُنجزت"),
+        ("Transferred on", "أُحيلوا منها"),
+        ("No-shows", "لم يحضروا"),
+        ("Cancelled", "أُلغيت"),
+    ]
+    rows = [
+        [
+            _name(r["name_en"], r["name_ar"]),
+            _n(r["customers"]),
+            _n(f"{r['share_pct']:.1f} %"),
+            _n(r["walk_ins"]),
+            _n(r["appointments"]),
+            _n(r["transferred_in"]),
+            _n(r["served"]),
+            _n(r["transferred_out"]),
+            _n(r["no_shows"]),
+            _n(r["cancelled"]),
+        ]
+        for r in data["services"]
+    ]
+    tot = {
+        k: sum(r[k] for r in data["services"])
+        for k in (
+            "customers",
+            "walk_ins",
+            "appointments",
+            "transferred_in",
+            "served",
+            "transferred_out",
+            "no_shows",
+            "cancelled",
+        )
+    }
+    total = [
+        _name("Total", "المجموع"),
+        _n(tot["customers"]),
+        _n("100 %" if tot["customers"] else "–"),
+        _n(tot["walk_ins"]),
+        _n(tot["appointments"]),
+        _n(tot["transferred_in"]),
+        _n(tot["served"]),
+        _n(tot["transferred_out"]),
+        _n(tot["no_shows"]),
+        _n(tot["cancelled"]),
+    ]
     out.append(_table(headers, rows, total))
-    out.append('<div class="note"><div>A customer transferred to another service counts once in each service, as in '
-               'the ministry\'s published table (the supervisor row).</div><div dir="rtl" lang="ar" class="ar">'
-               'العميل المُحال إلى خدمة أخرى يُحسب مرة في كل خدمة، كما في جدول الوزارة المنشور (صف المشرفين).</div></div>')
+    out.append(
+        '<div class="note"><div>A customer transferred to another service counts once in each service, as in '
+        'the ministry\'s published table (the supervisor row).</div><div dir="rtl" lang="ar" class="ar">'
+        "العميل المُحال إلى خدمة أخرى يُحسب مرة في كل خدمة، كما في جدول الوزارة المنشور (صف المشرفين).</div></div>"
+    )
 
     # charts
     services = [r for r in data["services"] if r["customers"]]
-    wait_chart = _hbars([(r["name_en"], r["name_ar"], [
-        (r["wait_min"]["mean"], "#0f766e", f'mean {r["wait_min"]["mean"]:.1f} min'),
-        (r["wait_min"]["p90"], "#99c7c1", f'90th percentile {r["wait_min"]["p90"]:.1f} min')])
-        for r in services], " min")
-    cap_chart = _hbars([(r["name_en"], r["name_ar"], [
-        (r["within_cap_pct"], "#15803d", f'{r["within_cap"]} within the cap'),
-        (100 - r["within_cap_pct"] if r["within_cap"] + r["over_cap"] else 0, "#b91c1c", f'{r["over_cap"]} over the cap')])
-        for r in services], "%", stacked=True, fixed_max=100)
+    wait_chart = _hbars(
+        [
+            (
+                r["name_en"],
+                r["name_ar"],
+                [
+                    (r["wait_min"]["mean"], "#0f766e", f"mean {r['wait_min']['mean']:.1f} min"),
+                    (r["wait_min"]["p90"], "#99c7c1", f"90th percentile {r['wait_min']['p90']:.1f} min"),
+                ],
+            )
+            for r in services
+        ],
+        " min",
+    )
+    cap_chart = _hbars(
+        [
+            (
+                r["name_en"],
+                r["name_ar"],
+                [
+                    (r["within_cap_pct"], "#15803d", f"{r['within_cap']} within the cap"),
+                    (
+                        100 - r["within_cap_pct"] if r["within_cap"] + r["over_cap"] else 0,
+                        "#b91c1c",
+                        f"{r['over_cap']} over the cap",
+                    ),
+                ],
+            )
+            for r in services
+        ],
+        "%",
+        stacked=True,
+        fixed_max=100,
+    )
     out.append(_h2("Charts", "رسوم بيانية"))
     out.append('<div class="charts">')
-    out.append(f'<div class="card"><h3>{_bi("Arrivals and waits by hour", "الحضور والانتظار حسب الساعة")}</h3>'
-               f"{_bars_by_hour(data['hours'])}</div>")
-    out.append(f'<div class="card"><h3>{_bi("Waiting time by service (minutes)", "مدة الانتظار حسب الخدمة (دقيقة)")}</h3>'
-               f'{wait_chart}<div class="legend"><span style="background:#0f766e"></span>mean · المتوسط'
-               f'<span style="background:#99c7c1"></span>90 % waited at most · ٩٠٪ انتظروا أقل من</div></div>')
-    out.append(f'<div class="card"><h3>{_bi("Served within the 7-minute cap", "الخدمة ضمن مدة السبع دقائق")}</h3>'
-               f'{cap_chart}<div class="legend"><span style="background:#15803d"></span>within the cap · ضمن المدة'
-               f'<span style="background:#b91c1c"></span>over the cap · تجاوز المدة</div></div>')
+    out.append(
+        f'<div class="card"><h3>{_bi("Arrivals and waits by hour", "الحضور والانتظار حسب الساعة")}</h3>'
+        f"{_bars_by_hour(data['hours'])}</div>"
+    )
+    out.append(
+        f'<div class="card"><h3>{_bi("Waiting time by service (minutes)", "مدة الانتظار حسب الخدمة (دقيقة)")}</h3>'
+        f'{wait_chart}<div class="legend"><span style="background:#0f766e"></span>mean · المتوسط'
+        f'<span style="background:#99c7c1"></span>90 % waited at most · ٩٠٪ انتظروا أقل من</div></div>'
+    )
+    out.append(
+        f'<div class="card"><h3>{_bi("Served within the 7-minute cap", "الخدمة ضمن مدة السبع دقائق")}</h3>'
+        f'{cap_chart}<div class="legend"><span style="background:#15803d"></span>within the cap · ضمن المدة'
+        f'<span style="background:#b91c1c"></span>over the cap · تجاوز المدة</div></div>'
+    )
     reasons = data["overruns"]
-    reason_rows = [[_name(r["name_en"], r["name_ar"]), _n(r["count"]), _n(f'{r["share_pct"]:.1f} %')] for r in reasons]
-    out.append(f'<div class="card"><h3>{_bi("Why the cap was exceeded", "أسباب تجاوز المدة")}</h3>'
-               + (_table([("Reason", "السبب"), ("Overruns", "مرات التجاوز"), ("Share", "النسبة")], reason_rows)
-                  if reasons else "<p>No overruns · لا تجاوزات</p>") + "</div>")
+    reason_rows = [
+        [_name(r["name_en"], r["name_ar"]), _n(r["count"]), _n(f"{r['share_pct']:.1f} %")] for r in reasons
+    ]
+    out.append(
+        f'<div class="card"><h3>{_bi("Why the cap was exceeded", "أسباب تجاوز المدة")}</h3>'
+        + (
+            _table([("Reason", "السبب"), ("Overruns", "مرات التجاوز"), ("Share", "النسبة")], reason_rows)
+            if reasons
+            else "<p>No overruns · لا تجاوزات</p>"
+        )
+        + "</div>"
+    )
     out.append("</div>")
 
     # times per service
-    out.append(_h2("Waiting and service time per service (minutes)", "مدة الانتظار والخدمة حسب الخدمة (بالدقائق)"))
-    headers = [("Service", "الخدمة"), ("Waits", "عدد"), ("Mean wait", "متوسط الانتظار"), ("Median", "الوسيط"),
-               ("90 % within", "٩٠٪ أقل من"), ("Longest", "الأطول"), ("Services", "عدد"),
-               ("Mean service", "متوسط الخدمة"), ("Median", "الوسيط"), ("90 % within", "٩٠٪ أقل من"),
-               ("Longest", "الأطول"), ("Cap", "الحد"), ("Within cap", "ضمن الحد")]
-    rows = [[_name(r["name_en"], r["name_ar"]), _n(r["wait_min"]["n"]), _n(r["wait_min"]["mean"]),
-             _n(r["wait_min"]["median"]), _n(r["wait_min"]["p90"]), _n(r["wait_min"]["max"]),
-             _n(r["service_min"]["n"]), _n(r["service_min"]["mean"]), _n(r["service_min"]["median"]),
-             _n(r["service_min"]["p90"]), _n(r["service_min"]["max"]), _n(r["cap_minutes"], 0),
-             _n(f'{r["within_cap_pct"]:.1f} %')] for r in services]
+    out.append(
+        _h2("Waiting and service time per service (minutes)", "مدة الانتظار والخدمة حسب الخدمة (بالدقائق)")
+    )
+    headers = [
+        ("Service", "الخدمة"),
+        ("Waits", "عدد"),
+        ("Mean wait", "متوسط الانتظار"),
+        ("Median", "الوسيط"),
+        ("90 % within", "٩٠٪ أقل من"),
+        ("Longest", "الأطول"),
+        ("Services", "عدد"),
+        ("Mean service", "متوسط الخدمة"),
+        ("Median", "الوسيط"),
+        ("90 % within", "٩٠٪ أقل من"),
+        ("Longest", "الأطول"),
+        ("Cap", "الحد"),
+        ("Within cap", "ضمن الحد"),
+    ]
+    rows = [
+        [
+            _name(r["name_en"], r["name_ar"]),
+            _n(r["wait_min"]["n"]),
+            _n(r["wait_min"]["mean"]),
+            _n(r["wait_min"]["median"]),
+            _n(r["wait_min"]["p90"]),
+            _n(r["wait_min"]["max"]),
+            _n(r["service_min"]["n"]),
+            _n(r["service_min"]["mean"]),
+            _n(r["service_min"]["median"]),
+            _n(r["service_min"]["p90"]),
+            _n(r["service_min"]["max"]),
+            _n(r["cap_minutes"], 0),
+            _n(f"{r['within_cap_pct']:.1f} %"),
+        ]
+        for r in services
+    ]
     out.append(_table(headers, rows))
 
     # transfers and appointments
     out.append(_h2("Transfers", "الإحالات"))
     names = {r["service"]: (r["name_en"], r["name_ar"]) for r in data["services"]}
-    rows = [[_name(*names.get(t["from_service"], (t["from_service"], t["from_service"]))),
-             _name(*names.get(t["to_service"], (t["to_service"], t["to_service"]))),
-             _n(t["to_counter"] or "–"), _n(t["count"])] for t in data["transfers"]]
-    out.append(_table([("From", "من"), ("To", "إلى"), ("To counter", "إلى شباك"), ("Customers", "العملاء")], rows)
-               if rows else "<p>No transfers · لا إحالات</p>")
+    rows = [
+        [
+            _name(*names.get(t["from_service"], (t["from_service"], t["from_service"]))),
+            _name(*names.get(t["to_service"], (t["to_service"], t["to_service"]))),
+            _n(t["to_counter"] or "–"),
+            _n(t["count"]),
+        ]
+        for t in data["transfers"]
+    ]
+    out.append(
+        _table([("From", "من"), ("To", "إلى"), ("To counter", "إلى شباك"), ("Customers", "العملاء")], rows)
+        if rows
+        else "<p>No transfers · لا إحالات</p>"
+    )
     out.append(_h2("Appointments per branch", "المواعيد حسب الفرع"))
-    rows = [[_name(a["branch"], a["branch"]), _n(a["booked"]), _n(a["checked_in"]), _n(a["late_walk_in"]),
-             _n(a["not_checked_in"]), _n(a["called_on_time"]),
-             _n(f'{a["on_time_pct"]:.1f} %' if a["on_time_pct"] is not None else None)] for a in data["appointments"]]
-    out.append(_table([("Branch", "الفرع"), ("Booked", "محجوزة"), ("Checked in", "سُجّل حضورها"),
-                       ("Too late: walk-in", "متأخر: حضور مباشر"), ("Did not come", "لم يحضر"),
-                       ("Called on time", "نودي في الوقت"), ("On time", "في الوقت")], rows)
-               if rows else "<p>No appointments · لا مواعيد</p>")
+    rows = [
+        [
+            _name(a["branch"], a["branch"]),
+            _n(a["booked"]),
+            _n(a["checked_in"]),
+            _n(a["late_walk_in"]),
+            _n(a["not_checked_in"]),
+            _n(a["called_on_time"]),
+            _n(f"{a['on_time_pct']:.1f} %" if a["on_time_pct"] is not None else None),
+        ]
+        for a in data["appointments"]
+    ]
+    out.append(
+        _table(
+            [
+                ("Branch", "الفرع"),
+                ("Booked", "محجوزة"),
+                ("Checked in", "سُجّل حضورها"),
+                ("Too late: walk-in", "متأخر: حضور مباشر"),
+                ("Did not come", "لم يحضر"),
+                ("Called on time", "نودي في الوقت"),
+                ("On time", "في الوقت"),
+            ],
+            rows,
+        )
+        if rows
+        else "<p>No appointments · لا مواعيد</p>"
+    )
 
     # counters and staff
     pause_codes = sorted({k for r in data["counters"] + data["staff"] for k in r["paused_min"]})
@@ -347,38 +550,96 @@ def render_html(data: dict[str, Any], title_en: str = "Hall report", title_ar: s
     def work_rows(items: list[dict[str, Any]], first: str) -> list[list[str]]:
         result = []
         for r in items:
-            label = _name(r["name_en"], r["name_ar"]) if first == "counter" else f'<td class="name">{_e(r["staff"])}</td>'
-            result.append([label, _n(r["counters"] if first == "staff" else r["staff"]), _n(r["served"]),
-                           _n(r["transferred"]), _n(r["no_shows"]), _n(r["mean_service_min"]), _n(r["open_min"], 0),
-                           _n(r["busy_min"], 0), _n(f'{r["utilization_pct"]:.1f} %'), _n(r["idle_min"], 0),
-                           _n(r["idle_while_waiting_min"], 0)]
-                          + [_n(r["paused_min"].get(code, 0.0), 0) for code in pause_codes])
+            label = (
+                _name(r["name_en"], r["name_ar"])
+                if first == "counter"
+                else f'<td class="name">{_e(r["staff"])}</td>'
+            )
+            result.append(
+                [
+                    label,
+                    _n(r["counters"] if first == "staff" else r["staff"]),
+                    _n(r["served"]),
+                    _n(r["transferred"]),
+                    _n(r["no_shows"]),
+                    _n(r["mean_service_min"]),
+                    _n(r["open_min"], 0),
+                    _n(r["busy_min"], 0),
+                    _n(f"{r['utilization_pct']:.1f} %"),
+                    _n(r["idle_min"], 0),
+                    _n(r["idle_while_waiting_min"], 0),
+                ]
+                + [_n(r["paused_min"].get(code, 0.0), 0) for code in pause_codes]
+            )
         return result
 
-    work_headers = [("Finished", "أُنجز"), ("Transferred", "أُحيل"), ("No-shows", "لم يحضر"),
-                    ("Mean service (min)", "متوسط الخدمة (د)"), ("Open (min)", "مفتوح (د)"), ("Busy (min)", "مشغول (د)"),
-                    ("Busy", "الانشغال"), ("Idle (min)", "متاح بلا عميل (د)"),
-                    ("Idle while customers waited (min)", "متاح والعملاء ينتظرون (د)")] + [
-        (f"Paused: {code.replace('_', ' ')} (min)", f"توقف: {pause_names.get(code, code)} (د)") for code in pause_codes]
+    work_headers = [
+        ("Finished", "أُنجز"),
+        ("Transferred", "أُحيل"),
+        ("No-shows", "لم يحضر"),
+        ("Mean service (min)", "متوسط الخدمة (د)"),
+        ("Open (min)", "مفتوح (د)"),
+        ("Busy (min)", "مشغول (د)"),
+        ("Busy", "الانشغال"),
+        ("Idle (min)", "متاح بلا عميل (د)"),
+        ("Idle while customers waited (min)", "متاح والعملاء ينتظرون (د)"),
+    ] + [
+        (f"Paused: {code.replace('_', ' ')} (min)", f"توقف: {pause_names.get(code, code)} (د)")
+        for code in pause_codes
+    ]
     out.append(_h2("Counters", "الشبابيك"))
-    out.append(_table([("Counter", "الشباك"), ("Staff", "الموظف")] + work_headers, work_rows(data["counters"], "counter")))
+    out.append(
+        _table(
+            [("Counter", "الشباك"), ("Staff", "الموظف")] + work_headers,
+            work_rows(data["counters"], "counter"),
+        )
+    )
     out.append(_h2("Staff", "الموظفون"))
-    out.append(_table([("Staff", "الموظف"), ("Counters", "الشبابيك")] + work_headers, work_rows(data["staff"], "staff")))
-    out.append('<div class="note"><div>"Idle while customers waited": the counter was open, not paused and free while '
-               'a customer it may call (by the branch\'s rules) was waiting — time to look into.</div>'
-               '<div dir="rtl" lang="ar" class="ar">«متاح والعملاء ينتظرون»: الشباك مفتوح وغير متوقف ولا عميل عنده، بينما '
-               'ينتظر عميل يحق للشباك مناداته وفق قواعد الفرع.</div></div>')
+    out.append(
+        _table(
+            [("Staff", "الموظف"), ("Counters", "الشبابيك")] + work_headers, work_rows(data["staff"], "staff")
+        )
+    )
+    out.append(
+        '<div class="note"><div>"Idle while customers waited": the counter was open, not paused and free while '
+        "a customer it may call (by the branch's rules) was waiting — time to look into.</div>"
+        '<div dir="rtl" lang="ar" class="ar">«متاح والعملاء ينتظرون»: الشباك مفتوح وغير متوقف ولا عميل عنده، بينما '
+        "ينتظر عميل يحق للشباك مناداته وفق قواعد الفرع.</div></div>"
+    )
 
     # by hour
     out.append(_h2("Arrivals and waits by hour of day", "الحضور والانتظار حسب ساعة اليوم"))
-    rows = [[_name(h["hour"], ""), _n(h["arrivals"]), _n(h["walk_ins"]), _n(h["appointments"]),
-             _n(h["arrivals_per_day"]), _n(h["mean_wait_min"]), _n(h["p90_wait_min"])] for h in data["hours"]]
-    out.append(_table([("Hour", "الساعة"), ("Arrivals", "الحضور"), ("Walk-ins", "مباشر"), ("Appointments", "بموعد"),
-                       ("Per day", "في اليوم"), ("Mean wait (min)", "متوسط الانتظار"),
-                       ("90 % within (min)", "٩٠٪ أقل من")], rows))
-    out.append('<div class="note"><div>Wait: from taking the ticket (an appointment holder who came early: from the '
-               'slot) to being called. "90 % within": nine customers in ten waited at most this long.</div>'
-               '<div dir="rtl" lang="ar" class="ar">الانتظار: من أخذ التذكرة (ولصاحب الموعد الذي حضر مبكرًا: من وقت '
-               'موعده) حتى المناداة. «٩٠٪ أقل من»: تسعة من كل عشرة عملاء انتظروا هذه المدة أو أقل.</div></div>')
+    rows = [
+        [
+            _name(h["hour"], ""),
+            _n(h["arrivals"]),
+            _n(h["walk_ins"]),
+            _n(h["appointments"]),
+            _n(h["arrivals_per_day"]),
+            _n(h["mean_wait_min"]),
+            _n(h["p90_wait_min"]),
+        ]
+        for h in data["hours"]
+    ]
+    out.append(
+        _table(
+            [
+                ("Hour", "الساعة"),
+                ("Arrivals", "الحضور"),
+                ("Walk-ins", "مباشر"),
+                ("Appointments", "بموعد"),
+                ("Per day", "في اليوم"),
+                ("Mean wait (min)", "متوسط الانتظار"),
+                ("90 % within (min)", "٩٠٪ أقل من"),
+            ],
+            rows,
+        )
+    )
+    out.append(
+        '<div class="note"><div>Wait: from taking the ticket (an appointment holder who came early: from the '
+        'slot) to being called. "90 % within": nine customers in ten waited at most this long.</div>'
+        '<div dir="rtl" lang="ar" class="ar">الانتظار: من أخذ التذكرة (ولصاحب الموعد الذي حضر مبكرًا: من وقت '
+        "موعده) حتى المناداة. «٩٠٪ أقل من»: تسعة من كل عشرة عملاء انتظروا هذه المدة أو أقل.</div></div>"
+    )
     out.append("</body></html>\n")
     return "".join(out)

@@ -61,8 +61,10 @@ def _journal_driver(url: str, secret: bytes, first_day: date) -> Any:
         hall = Hall.open(config, journal, secret)
         if hall.engine.day is not None and hall.engine.day >= first_day:
             journal.close()
-            raise ConfigError(f"the journal already holds branch {config.branch.id} up to {hall.engine.day}; "
-                              f"simulate from a later --start or use another --branch")
+            raise ConfigError(
+                f"the journal already holds branch {config.branch.id} up to {hall.engine.day}; "
+                f"simulate from a later --start or use another --branch"
+            )
         return HallDriver(hall)
 
     return journal, factory
@@ -86,8 +88,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         if args.journal:
             journal, factory = _journal_driver(args.journal, b"simulator", start)
             try:
-                results.append(simulate(scenario, config, policy=policy, days=days, seed=args.seed, start=start,
-                                        driver_factory=factory))
+                results.append(
+                    simulate(
+                        scenario,
+                        config,
+                        policy=policy,
+                        days=days,
+                        seed=args.seed,
+                        start=start,
+                        driver_factory=factory,
+                    )
+                )
             finally:
                 journal.close()
         else:
@@ -97,7 +108,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             print(json.dumps(result.metrics, ensure_ascii=False))
         return 0
     seed = scenario.scenario.seed if args.seed is None else args.seed
-    print(f"scenario {scenario.scenario.name}: {days} day(s) from {start}, seed {seed}, branch {config.branch.id}")
+    print(
+        f"scenario {scenario.scenario.name}: {days} day(s) from {start}, seed {seed}, branch {config.branch.id}"
+    )
     if len(results) > 1:
         print(comparison_table([r.metrics for r in results]))
         print("(minutes; every policy saw the same customers)")
@@ -105,24 +118,40 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         for key, value in results[0].metrics.items():
             print(f"  {key:<18} {value}")
     total = sum(r.seconds for r in results)
-    print(f"simulated {days * len(results)} day(s) in {total:.1f} s"
-          + (f"; journal written to {args.journal}" if args.journal else ""), file=sys.stderr)
+    print(
+        f"simulated {days * len(results)} day(s) in {total:.1f} s"
+        + (f"; journal written to {args.journal}" if args.journal else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
 def register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``dawr simulate``."""
-    sim = sub.add_parser("simulate", help="simulate hall days on the real engine and compare call-next policies",
-                         description="A discrete-event simulation of whole hall days driving the real engine.")
-    sim.add_argument("--scenario", required=True, metavar="NAME|FILE",
-                     help="a shipped scenario (seed-day) or a scenario TOML file")
+    sim = sub.add_parser(
+        "simulate",
+        help="simulate hall days on the real engine and compare call-next policies",
+        description="A discrete-event simulation of whole hall days driving the real engine.",
+    )
+    sim.add_argument(
+        "--scenario",
+        required=True,
+        metavar="NAME|FILE",
+        help="a shipped scenario (seed-day) or a scenario TOML file",
+    )
     group = sim.add_mutually_exclusive_group()
     group.add_argument("--policy", choices=POLICIES, default="dawr", help="the policy to run (default: dawr)")
     group.add_argument("--compare", action="store_true", help="run every policy on the same customers")
-    sim.add_argument("--days", type=int, metavar="N", help="working days to simulate (default: the scenario's)")
+    sim.add_argument(
+        "--days", type=int, metavar="N", help="working days to simulate (default: the scenario's)"
+    )
     sim.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's)")
     sim.add_argument("--start", type=iso_date, metavar="DATE", help="first day (default: the scenario's)")
-    sim.add_argument("--branch", metavar="ID", help="simulate under this branch id (e.g. to keep journals apart)")
+    sim.add_argument(
+        "--branch", metavar="ID", help="simulate under this branch id (e.g. to keep journals apart)"
+    )
     sim.add_argument("--json", action="store_true", help="one JSON object per policy, one per line")
-    sim.add_argument("--journal", metavar="DBURL", help="write the simulated days into this journal (one policy)")
+    sim.add_argument(
+        "--journal", metavar="DBURL", help="write the simulated days into this journal (one policy)"
+    )
     sim.set_defaults(func=_cmd_simulate)

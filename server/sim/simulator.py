@@ -100,10 +100,10 @@ class Duration(_Strict):
         elif self.distribution == "fixed" or self.cv == 0:
             value = self.mean
         elif self.distribution == "lognormal":
-            sigma2 = math.log(1.0 + self.cv ** 2)
+            sigma2 = math.log(1.0 + self.cv**2)
             value = rng.lognormvariate(math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2))
         else:
-            shape = 1.0 / self.cv ** 2
+            shape = 1.0 / self.cv**2
             value = rng.gammavariate(shape, self.mean / shape)
         return max(self.minimum, value)
 
@@ -127,7 +127,10 @@ class Arrivals(_Strict):
     priority_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
     no_show_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
     recall_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
-    walk_seconds: tuple[Annotated[float, Field(ge=0, le=600)], Annotated[float, Field(ge=0, le=600)]] = (0.0, 0.0)
+    walk_seconds: tuple[Annotated[float, Field(ge=0, le=600)], Annotated[float, Field(ge=0, le=600)]] = (
+        0.0,
+        0.0,
+    )
     recall_after_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
     no_show_after_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
 
@@ -136,7 +139,7 @@ class Arrivals(_Strict):
     def _hours(cls, value: dict[str, float]) -> dict[str, float]:
         for key in value:
             if not re.match(r"^([01]\d|2[0-3])$", key):
-                raise ValueError(f"{key!r} is not an hour of the day (use \"00\" … \"23\")")
+                raise ValueError(f'{key!r} is not an hour of the day (use "00" … "23")')
         if value and not any(value.values()):
             raise ValueError("at least one hour needs a rate above 0")
         return value
@@ -202,7 +205,9 @@ class AppointmentPlan(_Strict):
             raise ValueError("last_slot must not be before first_slot")
         slots = ((last.hour * 60 + last.minute) - (first.hour * 60 + first.minute)) // self.slot_minutes + 1
         if self.per_day > slots * self.per_slot:
-            raise ValueError(f"per_day: {self.per_day} bookings do not fit {slots} slots × {self.per_slot} per slot")
+            raise ValueError(
+                f"per_day: {self.per_day} bookings do not fit {slots} slots × {self.per_slot} per slot"
+            )
         return self
 
 
@@ -258,11 +263,15 @@ class Scenario(_Strict):
         for sid in self.services:
             cfg = config.service(sid)
             if cfg is None:
-                problems.append(f"services.{sid}: unknown service of branch {config.branch.id} (known: {known})")
+                problems.append(
+                    f"services.{sid}: unknown service of branch {config.branch.id} (known: {known})"
+                )
             elif not cfg.walk_in or cfg.transfer_only:
                 problems.append(f"services.{sid}: not a walk-in service (it is reached by transfer only)")
         if self.transfers.pct > 0 and config.service(self.transfers.to_service) is None:
-            problems.append(f"transfers.to_service: unknown service {self.transfers.to_service!r} (known: {known})")
+            problems.append(
+                f"transfers.to_service: unknown service {self.transfers.to_service!r} (known: {known})"
+            )
         for sid in self.appointments.services:
             if config.service(sid) is None:
                 problems.append(f"appointments.services.{sid}: unknown service (known: {known})")
@@ -272,18 +281,24 @@ class Scenario(_Strict):
         reasons = config.labels("pause_reasons")
         for i, staff in enumerate(self.staffing):
             if config.counter(staff.counter) is None:
-                problems.append(f"staffing[{i}].counter: branch {config.branch.id} has no counter {staff.counter}")
+                problems.append(
+                    f"staffing[{i}].counter: branch {config.branch.id} has no counter {staff.counter}"
+                )
             if staff.counter in seen:
                 problems.append(f"staffing[{i}].counter: counter {staff.counter} is staffed twice")
             seen.add(staff.counter)
             for j, pause in enumerate(staff.pauses):
                 if pause.reason not in reasons:
-                    problems.append(f"staffing[{i}].pauses[{j}].reason: unknown pause reason {pause.reason!r} "
-                                    f"(known: {', '.join(reasons)})")
+                    problems.append(
+                        f"staffing[{i}].pauses[{j}].reason: unknown pause reason {pause.reason!r} "
+                        f"(known: {', '.join(reasons)})"
+                    )
         overrun = config.labels("overrun_reasons")
         for code in self.overrun_reasons:
             if code not in overrun:
-                problems.append(f"overrun_reasons.{code}: unknown overrun reason (known: {', '.join(overrun)})")
+                problems.append(
+                    f"overrun_reasons.{code}: unknown overrun reason (known: {', '.join(overrun)})"
+                )
         if not config.branch.hours:
             problems.append("the branch is never open (branch.hours is empty)")
         if problems:
@@ -310,8 +325,10 @@ def load_scenario(name_or_path: str) -> tuple[Scenario, BranchConfig]:
     shipped = resources.files("server.sim").joinpath("scenarios", f"{name_or_path}.toml")
     path = Path(str(shipped)) if shipped.is_file() else Path(name_or_path)
     if not path.is_file():
-        raise ConfigError(f"{name_or_path}: no such scenario file or shipped scenario "
-                          f"(shipped: {', '.join(scenario_names())})")
+        raise ConfigError(
+            f"{name_or_path}: no such scenario file or shipped scenario "
+            f"(shipped: {', '.join(scenario_names())})"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -477,9 +494,13 @@ def plan_day(scenario: Scenario, config: BranchConfig, day: date, rng: random.Ra
         early = config.appointments.early_minutes
         for i, slot_time in enumerate(chosen):
             booking = Booking(
-                reference=f"SIM{day:%Y%m%d}-{i + 1:03d}", national_id=f"{rng.randrange(10**8, 10**9)}",
-                name=f"Citizen {i + 1}", phone="", service_id=_weighted(rng, plan.services),
-                branch_id=config.branch.id, slot=slot_time.astimezone(UTC),
+                reference=f"SIM{day:%Y%m%d}-{i + 1:03d}",
+                national_id=f"{rng.randrange(10**8, 10**9)}",
+                name=f"Citizen {i + 1}",
+                phone="",
+                service_id=_weighted(rng, plan.services),
+                branch_id=config.branch.id,
+                slot=slot_time.astimezone(UTC),
             )
             bookings.append(booking)
             offset = rng.gauss(plan.arrival_offset_minutes.mean, plan.arrival_offset_minutes.sd)
@@ -574,7 +595,11 @@ class _Day:
         if plan.bookings:
             self.cmd(ImportAppointments(plan.bookings), start)
         for number, staffing in self.staffing.items():
-            opens = datetime.combine(plan.day, _parse_clock(staffing.opens), zone) if staffing.opens else plan.opens
+            opens = (
+                datetime.combine(plan.day, _parse_clock(staffing.opens), zone)
+                if staffing.opens
+                else plan.opens
+            )
             self.at(opens, "open", number)
             for pause in staffing.pauses:
                 self.at(datetime.combine(plan.day, _parse_clock(pause.at), zone), "pause", (number, pause))
@@ -645,7 +670,9 @@ class _Day:
         if customer.booking is not None:
             command = CheckIn(reference=customer.booking.reference)
         else:
-            command = IssueTicket(customer.service, priority=customer.priority and self._priority(customer.service))
+            command = IssueTicket(
+                customer.service, priority=customer.priority and self._priority(customer.service)
+            )
         try:
             ticket_id = self.cmd(command, now)
         except DomainError as error:
@@ -734,12 +761,17 @@ def metrics(policy: str, days: int, figures: Figures, booked: int, turned_away: 
     waits = summary(figures.customer_waits())
     on_time, appt = figures.appointment_on_time()
     served = figures.served_visits()
-    over = sum(1 for v in served if v.service_seconds is not None
-               and v.service_seconds > figures.cap_seconds(v.service) + 1e-6)
+    over = sum(
+        1
+        for v in served
+        if v.service_seconds is not None and v.service_seconds > figures.cap_seconds(v.service) + 1e-6
+    )
     tickets = list(figures.tickets.values())
     no_shows = sum(1 for t in tickets if t.state == "no_show")
     checked_in = sum(1 for t in tickets if t.appointment_ref)
-    transfer_waits = [w for v in figures.visits() if v.kind == "transfer" and (w := v.wait_minutes) is not None]
+    transfer_waits = [
+        w for v in figures.visits() if v.kind == "transfer" and (w := v.wait_minutes) is not None
+    ]
     return {
         "policy": policy,
         "days": days,

@@ -51,8 +51,17 @@ def read_bookings(source: str | Path | io.TextIOBase, zone: ZoneInfo) -> tuple[B
                     raise ConfigError(
                         f"{name}: line {line}, column slot: {values['slot']!r} is not a time like 2026-11-22 09:30"
                     ) from None
-                bookings.append(Booking(values["reference"].upper(), values["national_id"], values["name"],
-                                        values["phone"], values["service"], values["branch"], slot))
+                bookings.append(
+                    Booking(
+                        values["reference"].upper(),
+                        values["national_id"],
+                        values["name"],
+                        values["phone"],
+                        values["service"],
+                        values["branch"],
+                        slot,
+                    )
+                )
         except UnicodeDecodeError:
             raise ConfigError(f"{name}: is not UTF-8 text") from None
         except csv.Error as error:

@@ -77,7 +77,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """A SQLAlchemy engine for ``url``; SQLite gets WAL and durable (FULL) commits."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     try:
         engine = create_engine(url, pool_pre_ping=True, future=True)
     except (SQLAlchemyError, ImportError, ValueError) as error:
@@ -164,17 +164,19 @@ class Journal:
         latest day started, then every event from that day's start on."""
         try:
             with self.engine.connect() as connection:
-                start = connection.execute(
-                    select(func.max(journal_events.c.seq)).where(
-                        journal_events.c.branch_id == branch_id, journal_events.c.type == DayStarted.type
-                    )
-                ).scalar() or 0
+                start = (
+                    connection.execute(
+                        select(func.max(journal_events.c.seq)).where(
+                            journal_events.c.branch_id == branch_id, journal_events.c.type == DayStarted.type
+                        )
+                    ).scalar()
+                    or 0
+                )
                 query = (
                     select(journal_events.c.seq, journal_events.c.payload)
                     .where(journal_events.c.branch_id == branch_id)
                     .where(
-                        (journal_events.c.seq >= start)
-                        | (journal_events.c.type == AppointmentsImported.type)
+                        (journal_events.c.seq >= start) | (journal_events.c.type == AppointmentsImported.type)
                     )
                     .order_by(journal_events.c.seq)
                 )

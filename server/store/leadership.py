@@ -53,11 +53,17 @@ class BranchLock:
 
     @property
     def kind(self) -> str:
-        """"postgresql" (advisory lock) or "file" (SQLite)."""
+        """ "postgresql" (advisory lock) or "file" (SQLite)."""
         return "postgresql" if self.engine.dialect.name == "postgresql" else "file"
 
-    def acquire(self, *, wait: bool = False, poll_seconds: float = 0.5, timeout: float | None = None,
-                stop: threading.Event | None = None) -> bool:
+    def acquire(
+        self,
+        *,
+        wait: bool = False,
+        poll_seconds: float = 0.5,
+        timeout: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> bool:
         """Take the lock. With ``wait``, poll until it is free (or ``timeout`` / ``stop``). Returns True
         once held; False if it was not free. Database trouble while waiting is retried, not raised."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -68,7 +74,11 @@ class BranchLock:
             except JournalError:
                 if not wait:
                     raise
-            if not wait or (deadline is not None and time.monotonic() >= deadline) or (stop and stop.is_set()):
+            if (
+                not wait
+                or (deadline is not None and time.monotonic() >= deadline)
+                or (stop and stop.is_set())
+            ):
                 return False
             if stop is not None:
                 stop.wait(poll_seconds)
@@ -83,7 +93,9 @@ class BranchLock:
         except SQLAlchemyError as error:
             raise JournalError(f"cannot reach the database for the branch lock: {error}") from None
         try:
-            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
+            got = bool(
+                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+            )
             connection.commit()
         except SQLAlchemyError as error:
             connection.close()
@@ -122,8 +134,10 @@ class BranchLock:
             return False
         try:
             owned = self._connection.execute(
-                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-                     "AND granted AND ((classid::bigint << 32) | objid::bigint) = (:key & x'FFFFFFFFFFFFFFFF'::bigint)"),
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                    "AND granted AND ((classid::bigint << 32) | objid::bigint) = (:key & x'FFFFFFFFFFFFFFFF'::bigint)"
+                ),
                 {"key": self.key},
             ).scalar()
             self._connection.commit()

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from server.net.auth import hash_password, mint_token, token_digest, verify_password
+from server.core.credentials import hash_password, mint_token, token_digest, verify_password
 from server.core.errors import JournalError
 from server.store.journal import metadata
 
@@ -88,15 +88,24 @@ class StaffStore:
         return hash_password(password, n=self.scrypt_n) if self.scrypt_n else hash_password(password)
 
     # ------------------------------------------------------------------------------------ accounts
-    def add(self, username: str, password: str, role: str, display_name: str = "", now: datetime | None = None) -> None:
+    def add(
+        self, username: str, password: str, role: str, display_name: str = "", now: datetime | None = None
+    ) -> None:
         """Create an account; raises StaffError if the name is taken or invalid."""
         if not USERNAME.match(username):
             raise StaffError(f"invalid user name {username!r}: lower-case letters, digits, '_.-', 2-40 chars")
         if role not in STAFF_ROLES:
             raise StaffError(f"unknown role {role!r} (use {', '.join(STAFF_ROLES)})")
         now = now or datetime.now(UTC)
-        row = {"username": username, "display_name": display_name or username, "role": role,
-               "password_hash": self._hash(password), "disabled": False, "created_at": now, "updated_at": now}
+        row = {
+            "username": username,
+            "display_name": display_name or username,
+            "role": role,
+            "password_hash": self._hash(password),
+            "disabled": False,
+            "created_at": now,
+            "updated_at": now,
+        }
         try:
             with self.engine.begin() as connection:
                 connection.execute(insert(staff_accounts), [row])
@@ -117,16 +126,22 @@ class StaffStore:
         """Enable a disabled account again."""
         self._update(username, {"disabled": False}, now, revoke=False)
 
-    def _update(self, username: str, values: dict[str, object], now: datetime | None, revoke: bool = True) -> None:
+    def _update(
+        self, username: str, values: dict[str, object], now: datetime | None, revoke: bool = True
+    ) -> None:
         now = now or datetime.now(UTC)
         try:
             with self.engine.begin() as connection:
                 done = connection.execute(
-                    update(staff_accounts).where(staff_accounts.c.username == username).values(updated_at=now, **values)
+                    update(staff_accounts)
+                    .where(staff_accounts.c.username == username)
+                    .values(updated_at=now, **values)
                 ).rowcount
                 if done and revoke:
                     connection.execute(
-                        update(staff_sessions).where(staff_sessions.c.username == username).values(revoked=True)
+                        update(staff_sessions)
+                        .where(staff_sessions.c.username == username)
+                        .values(revoked=True)
                     )
         except SQLAlchemyError as problem:
             raise JournalError(f"the staff database is unavailable: {problem}") from None
@@ -141,13 +156,16 @@ class StaffStore:
     def _account_row(self, username: str):  # type: ignore[no-untyped-def]
         try:
             with self.engine.connect() as connection:
-                return connection.execute(select(staff_accounts).where(staff_accounts.c.username == username)).first()
+                return connection.execute(
+                    select(staff_accounts).where(staff_accounts.c.username == username)
+                ).first()
         except SQLAlchemyError as problem:
             raise JournalError(f"the staff database is unavailable: {problem}") from None
 
     # ------------------------------------------------------------------------------------ sessions
-    def login(self, username: str, password: str, counter: int | None, lifetime: timedelta,
-              now: datetime) -> Session | None:
+    def login(
+        self, username: str, password: str, counter: int | None, lifetime: timedelta, now: datetime
+    ) -> Session | None:
         """A new session if the password is right and the account enabled, else None (same time either
         way). The returned ``token`` is the only copy."""
         row = self._account_row(username)
@@ -159,9 +177,19 @@ class StaffStore:
         expires = now + lifetime
         try:
             with self.engine.begin() as connection:
-                connection.execute(insert(staff_sessions), [{
-                    "token_sha256": digest, "username": username, "counter": counter, "created_at": now,
-                    "expires_at": expires, "revoked": False}])
+                connection.execute(
+                    insert(staff_sessions),
+                    [
+                        {
+                            "token_sha256": digest,
+                            "username": username,
+                            "counter": counter,
+                            "created_at": now,
+                            "expires_at": expires,
+                            "revoked": False,
+                        }
+                    ],
+                )
         except SQLAlchemyError as problem:
             raise JournalError(f"the staff database is unavailable: {problem}") from None
         return Session(username, row.display_name, row.role, counter, _utc(expires), digest, token)
@@ -170,9 +198,15 @@ class StaffStore:
         """The live session of ``token`` (not expired, not revoked, account enabled), or None."""
         digest = token_digest(token)
         query = (
-            select(staff_sessions.c.username, staff_sessions.c.counter, staff_sessions.c.expires_at,
-                   staff_sessions.c.revoked, staff_accounts.c.display_name, staff_accounts.c.role,
-                   staff_accounts.c.disabled)
+            select(
+                staff_sessions.c.username,
+                staff_sessions.c.counter,
+                staff_sessions.c.expires_at,
+                staff_sessions.c.revoked,
+                staff_accounts.c.display_name,
+                staff_accounts.c.role,
+                staff_accounts.c.disabled,
+            )
             .join(staff_accounts, staff_accounts.c.username == staff_sessions.c.username)
             .where(staff_sessions.c.token_sha256 == digest)
         )
@@ -190,7 +224,9 @@ class StaffStore:
         try:
             with self.engine.begin() as connection:
                 connection.execute(
-                    update(staff_sessions).where(staff_sessions.c.token_sha256 == digest).values(counter=counter)
+                    update(staff_sessions)
+                    .where(staff_sessions.c.token_sha256 == digest)
+                    .values(counter=counter)
                 )
         except SQLAlchemyError as problem:
             raise JournalError(f"the staff database is unavailable: {problem}") from None

@@ -36,7 +36,9 @@ def issue(kiosk: SyncClient, service_id: str = "inquiry", count: int = 1) -> lis
     """Issue ``count`` walk-in tickets; returns their numbers."""
     numbers = []
     for _ in range(count):
-        reply = kiosk.request("issue_ticket", service_id=service_id, idempotency_key=f"test-{uuid.uuid4().hex[:16]}")
+        reply = kiosk.request(
+            "issue_ticket", service_id=service_id, idempotency_key=f"test-{uuid.uuid4().hex[:16]}"
+        )
         assert reply["type"] == "result", reply
         numbers.append(reply["data"]["ticket"]["number"])
     return numbers
@@ -54,8 +56,12 @@ class Sessions:
         """A session logged in as ``username`` at ``counter``, with its snapshot applied."""
         hall = self.runner.hall
         assert hall is not None
-        client = HallClient([hall.url], StaffLogin(username, hall.passwords[username], counter),
-                            backoff_start=0.05, backoff_max=0.2)
+        client = HallClient(
+            [hall.url],
+            StaffLogin(username, hall.passwords[username], counter),
+            backoff_start=0.05,
+            backoff_max=0.2,
+        )
         self.clients.append(client)
         session = Session(client)
         with self.qtbot.waitSignal(session.changed, timeout=WAIT_MS):
@@ -69,7 +75,9 @@ class Sessions:
         self.qtbot.addWidget(window)
         return window
 
-    def act(self, session: Session, start: Callable[[], Any], until: Callable[[], bool] | None = None) -> Outcome:
+    def act(
+        self, session: Session, start: Callable[[], Any], until: Callable[[], bool] | None = None
+    ) -> Outcome:
         """Run ``start`` (a key press, a dialog's OK), wait for the reply, then until ``until()`` holds."""
         with self.qtbot.waitSignal(session.replied, timeout=WAIT_MS) as blocker:
             start()
@@ -84,8 +92,10 @@ class Sessions:
             client.stop()
         hall = self.runner.hall
         assert hall is not None
-        self.qtbot.waitUntil(lambda: not any(c.role in ("counter", "supervisor") for c in hall.server.connections),
-                             timeout=WAIT_MS)
+        self.qtbot.waitUntil(
+            lambda: not any(c.role in ("counter", "supervisor") for c in hall.server.connections),
+            timeout=WAIT_MS,
+        )
 
 
 @pytest.fixture

@@ -11,17 +11,21 @@ from qtkit.server_clock import ServerClock
 from server.cli.main import main
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["counter"], "--server URL is required"),
-    (["counter", "--server", "http://hall:8765"], "must start with ws://"),
-    (["counter", "--server", "ws://:8765"], "has no host"),
-    (["counter", "--server", "ws://hall:99999"], "invalid port"),
-    (["counter", "--server", "ws://hall:8765", "--counter", "three"], "--counter must be"),
-    (["counter", "--server", "ws://hall:8765", "--counter", "0"], "--counter must be"),
-    (["counter", "--server", "ws://hall:8765", "--lang", "fr"], "--lang must be"),
-])
-def test_bad_arguments_give_one_line_and_exit_2(argv: list[str], fragment: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["counter"], "--server URL is required"),
+        (["counter", "--server", "http://hall:8765"], "must start with ws://"),
+        (["counter", "--server", "ws://:8765"], "has no host"),
+        (["counter", "--server", "ws://hall:99999"], "invalid port"),
+        (["counter", "--server", "ws://hall:8765", "--counter", "three"], "--counter must be"),
+        (["counter", "--server", "ws://hall:8765", "--counter", "0"], "--counter must be"),
+        (["counter", "--server", "ws://hall:8765", "--lang", "fr"], "--lang must be"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and fragment in err
@@ -31,8 +35,15 @@ START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
 
 def _serving(**extra: object) -> dict[str, object]:
-    ticket: dict[str, object] = {"state": "serving", "served_seconds": 0.0, "segment_start": START.isoformat(),
-                                 "cap_minutes": 7, "warning_lead_minutes": 2, "warned": False, "overrun": False}
+    ticket: dict[str, object] = {
+        "state": "serving",
+        "served_seconds": 0.0,
+        "segment_start": START.isoformat(),
+        "cap_minutes": 7,
+        "warning_lead_minutes": 2,
+        "warned": False,
+        "overrun": False,
+    }
     ticket.update(extra)
     return ticket
 

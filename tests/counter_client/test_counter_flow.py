@@ -67,7 +67,9 @@ def test_full_ticket_lifecycle_from_the_counter(sessions: Sessions, kiosk: Any) 
     sessions.act(session, lambda: window.trigger("F10"), lambda: desk.view["state"] == "closed")
 
 
-def _serving(sessions: Sessions, kiosk: Any, username: str = "alice", counter: int = 3) -> tuple[Any, Any, str]:
+def _serving(
+    sessions: Sessions, kiosk: Any, username: str = "alice", counter: int = 3
+) -> tuple[Any, Any, str]:
     """A counter window whose clerk is serving a fresh inquiry ticket; returns (session, window, number)."""
     session = sessions.login(username, counter=counter)
     window = sessions.window(session)
@@ -109,7 +111,12 @@ def test_cap_goes_amber_then_red_and_an_overrun_needs_a_reason(sessions: Session
     window.trigger("F5")
     dialog = window.dialog
     assert dialog is not None
-    assert dialog.options("overrun_reason") == ["complex_case", "system_slow", "missing_documents", "language"]
+    assert dialog.options("overrun_reason") == [
+        "complex_case",
+        "system_slow",
+        "missing_documents",
+        "language",
+    ]
     dialog.choose("outcome", "completed")
     assert not dialog.ok.isEnabled()
     dialog.choose("overrun_reason", "complex_case")

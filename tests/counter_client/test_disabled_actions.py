@@ -17,9 +17,16 @@ from .conftest import Sessions, issue
 
 def _view(state: str = "open", ticket: str | None = None, queue: int = 0, parked: int = 0) -> dict[str, Any]:
     current = {"number": "C001", "state": ticket, "service_id": "inquiry"} if ticket else None
-    return {"number": 3, "state": state, "current": current, "queue_total": queue,
-            "parked": [{"id": f"x-C{i:03d}", "number": f"C{i:03d}", "state": "parked", "service_id": "inquiry"}
-                       for i in range(parked)]}
+    return {
+        "number": 3,
+        "state": state,
+        "current": current,
+        "queue_total": queue,
+        "parked": [
+            {"id": f"x-C{i:03d}", "number": f"C{i:03d}", "state": "parked", "service_id": "inquiry"}
+            for i in range(parked)
+        ],
+    }
 
 
 def enabled(view: dict[str, Any]) -> set[str]:
@@ -40,15 +47,24 @@ def test_open_idle_counter() -> None:
     assert enabled(_view("open", queue=0)) == {"call_ticket", "pause", "close"}
     assert availability(_view("open"), "call_next").reason == "why_queue_empty"
     assert availability(_view("open"), "resume_parked").reason == "why_none_parked"
-    assert enabled(_view("open", queue=2, parked=1)) == {"call_next", "call_ticket", "resume_parked", "pause", "close"}
+    assert enabled(_view("open", queue=2, parked=1)) == {
+        "call_next",
+        "call_ticket",
+        "resume_parked",
+        "pause",
+        "close",
+    }
 
 
 @pytest.mark.parametrize("ticket_state", sorted(AT_COUNTER_STATES))
 def test_customer_actions_follow_the_lifecycle_table(ticket_state: str) -> None:
     view = _view("open", ticket=ticket_state, queue=5, parked=1)
-    expected = {a for a, command in TICKET_COMMAND.items()
-                if a not in ("call_next", "call_ticket", "resume_parked")
-                and ticket_state in TICKET_TRANSITIONS[command][0]}
+    expected = {
+        a
+        for a, command in TICKET_COMMAND.items()
+        if a not in ("call_next", "call_ticket", "resume_parked")
+        and ticket_state in TICKET_TRANSITIONS[command][0]
+    }
     assert enabled(view) == expected
     # with a customer at the counter nothing else can start, and the counter cannot pause or close
     for action in ("call_next", "call_ticket", "resume_parked", "pause", "close"):

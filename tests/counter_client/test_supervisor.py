@@ -37,8 +37,10 @@ def test_transfer_to_the_supervisor_appears_in_the_supervisor_view(sessions: Ses
     dialog.choose("to", ("service", "supervisor"))
     outcome = sessions.act(clerk, dialog.accept, lambda: clerk.model.current is None)
     assert outcome.ok
-    qtbot.waitUntil(lambda: [r.split(" — ")[0] for r in board.referred_numbers()] == [f"{number} from Counter 3"],
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: [r.split(" — ")[0] for r in board.referred_numbers()] == [f"{number} from Counter 3"],
+        timeout=5000,
+    )
     assert clerk.model.day.transferred == 1
     # a supervisor who logs in later (a snapshot, not the live event) also sees who sent it
     late = sessions.login("sara")
@@ -52,8 +54,11 @@ def test_transfer_to_the_supervisor_appears_in_the_supervisor_view(sessions: Ses
     board.select_counter(8)
     board.referred_list.setCurrentRow(0)
     assert board.call_referred.isEnabled()
-    outcome = sessions.act(supervisor, board.call_referred.click,
-                           lambda: (hall.views[8].get("current") or {}).get("number") == number)
+    outcome = sessions.act(
+        supervisor,
+        board.call_referred.click,
+        lambda: (hall.views[8].get("current") or {}).get("number") == number,
+    )
     assert outcome.ok
     qtbot.waitUntil(lambda: board.referred_numbers() == [], timeout=5000)
     qtbot.waitUntil(lambda: bob.model.current is not None, timeout=5000)  # bob's own push may come later
@@ -79,7 +84,9 @@ def test_all_counters_live_with_timer_and_pause_reason(sessions: Sessions, kiosk
     sessions.runner.advance(minutes=7, seconds=30)
     qtbot.waitUntil(lambda: board.table.item(row[3], 5).text() == "over the cap", timeout=5000)
     timer = board.table.item(row[3], 4)
-    assert timer.text().strip("\u2066\u2069").startswith("7:") and timer.background().color().name() == "#c62828"
+    assert (
+        timer.text().strip("\u2066\u2069").startswith("7:") and timer.background().color().name() == "#c62828"
+    )
 
 
 def test_device_faults_are_alerts(sessions: Sessions, kiosk: Any) -> None:

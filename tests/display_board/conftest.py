@@ -23,8 +23,9 @@ from display_board.view import BoardView
 from hardware.announcer import Announcer, CallAnnouncement, RecordingPlayer
 from hardware.fonts import ticket_fonts
 from qtkit.client import DeviceLogin, HallClient
-from server.net.app import HallServer
 from server.core.config import BranchConfig, load_default_config
+from server.net.app import HallServer
+from server.net.ws import HallEndpoint, serve_hall
 from server.store.journal import Journal
 from server.store.staff import StaffStore
 from server.testing import (
@@ -36,7 +37,6 @@ from server.testing import (
     SyncClient,
     with_devices,
 )
-from server.net.ws import HallEndpoint, serve_hall
 
 WAIT = 10_000
 """Milliseconds any single wait may take before the test fails."""
@@ -64,8 +64,13 @@ def make_board(qtbot: Any) -> Iterator[Callable[..., Board]]:
     """``make_board(url, token, zone=None, announce=True)``: a board connected (snapshot shown)."""
     made: list[Board] = []
 
-    def make(url: str, token: str, zone: frozenset[int] | None = None, announce: bool = True,
-             heartbeat_seconds: float = 30.0) -> Board:
+    def make(
+        url: str,
+        token: str,
+        zone: frozenset[int] | None = None,
+        announce: bool = True,
+        heartbeat_seconds: float = 30.0,
+    ) -> Board:
         state = BoardState(zone)
         view = BoardView(state, ticket_fonts(), lang="ar")
         view.resize(1280, 720)
@@ -74,8 +79,9 @@ def make_board(qtbot: Any) -> Iterator[Callable[..., Board]]:
         player = RecordingPlayer()
         announcer = Announcer(player, synthesizer=None) if announce else None
         client = HallClient([url], DeviceLogin(token), backoff_start=0.05, backoff_max=0.3)
-        controller = BoardController(client, state, view, announcer, heartbeat_seconds=heartbeat_seconds,
-                                     heartbeat_timeout=5.0)
+        controller = BoardController(
+            client, state, view, announcer, heartbeat_seconds=heartbeat_seconds, heartbeat_timeout=5.0
+        )
         board = Board(state, view, client, controller, announcer, player)
         if announcer is not None:
             announcer.finished.connect(board.said.append)
@@ -103,7 +109,9 @@ def hall(qtbot: Any) -> Iterator[Any]:
 class Desk:
     """A counter as staff drive it, over a plain blocking websocket (``server.testing.SyncClient``)."""
 
-    def __init__(self, url: str, username: str, password: str, counter: int, open_counter: bool = True) -> None:
+    def __init__(
+        self, url: str, username: str, password: str, counter: int, open_counter: bool = True
+    ) -> None:
         self.client = SyncClient(url)
         reply = self.client.login(username, password, counter)
         assert reply["type"] == "result", reply
@@ -133,8 +141,9 @@ class Kiosk:
     def issue(self, service_id: str) -> str:
         """A new ticket's number."""
         self.presses += 1
-        reply = self.client.request("issue_ticket", service_id=service_id,
-                                    idempotency_key=f"board-test-{self.presses:06d}")
+        reply = self.client.request(
+            "issue_ticket", service_id=service_id, idempotency_key=f"board-test-{self.presses:06d}"
+        )
         assert reply["type"] == "result", reply
         self.client.pushes.clear()
         number: str = reply["data"]["ticket"]["number"]
@@ -176,7 +185,9 @@ class RestartableHall:
             for username, role in DEFAULT_STAFF:
                 self.passwords[username] = f"{username}-pw-restart"
                 if store.account(username) is None:
-                    await asyncio.to_thread(store.add, username, self.passwords[username], role, username.title())
+                    await asyncio.to_thread(
+                        store.add, username, self.passwords[username], role, username.title()
+                    )
             self.server = HallServer(self.config, journal, store, TEST_QR_SECRET, self.clock)
             endpoint: HallEndpoint = await serve_hall(self.server, "127.0.0.1", self.port, tick_seconds=0.05)
             self.port = endpoint.port
@@ -191,7 +202,7 @@ class RestartableHall:
             self._loop = asyncio.new_event_loop()
             try:
                 self._loop.run_until_complete(serve())
-            except BaseException as error:  # noqa: BLE001 - reported to the starting thread
+            except BaseException as error:
                 problem.append(error)
                 ready.set()
             finally:

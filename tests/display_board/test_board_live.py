@@ -13,7 +13,9 @@ from server.testing import TEST_QR_SECRET
 from .conftest import WAIT, Desk, Kiosk
 
 
-def test_counter_call_appears_with_its_counter_and_is_announced(qtbot: Any, hall: Any, make_board: Any) -> None:
+def test_counter_call_appears_with_its_counter_and_is_announced(
+    qtbot: Any, hall: Any, make_board: Any
+) -> None:
     board = make_board(hall.url, hall.device_tokens["board-1"])
     kiosk = Kiosk(hall.url, hall.device_tokens["kiosk-1"])
     desk = Desk(hall.url, "alice", hall.passwords["alice"], 3)
@@ -46,7 +48,10 @@ def test_recall_is_shown_again_and_announced_again_in_order(qtbot: Any, hall: An
         alice.do("recall")
         qtbot.waitUntil(lambda: len(board.said) == 3, timeout=WAIT)
         assert [(s.ticket_number, s.counter, s.recall) for s in board.said] == [
-            (first, 3, False), (second, 4, False), (first, 3, True)]
+            (first, 3, False),
+            (second, 4, False),
+            (first, 3, True),
+        ]
         assert board.said[2].text_en.startswith("Second call")
         assert board.player.overlaps == 0
         # the recalled ticket is back on top, with the "second call" tag
@@ -67,17 +72,20 @@ def test_zone_filter_shows_and_announces_only_its_counters(qtbot: Any, hall: Any
     bob = Desk(hall.url, "bob", hall.passwords["bob"], 1)
     try:
         outside, inside = kiosk.issue("inquiry"), kiosk.issue("inquiry")
-        assert alice.do("call_next")["ticket"]["number"] == outside   # counter 3: not this board's zone
-        bob.do("call_next")     # counter 1: this board's zone; its event comes after counter 3's
+        assert alice.do("call_next")["ticket"]["number"] == outside  # counter 3: not this board's zone
+        bob.do("call_next")  # counter 1: this board's zone; its event comes after counter 3's
         qtbot.waitUntil(lambda: board.calling() == [(inside, "1")], timeout=WAIT)
         assert outside not in [item.ticket for item in board.view.shown.recent]
         qtbot.waitUntil(lambda: len(board.said) == 1, timeout=WAIT)
         assert [(s.ticket_number, s.counter) for s in board.said] == [(inside, 1)]
         assert all(call.counter in (1, 2) for call in board.state.calls.values())
-        alice.do("recall")       # a recall outside the zone is not announced either
+        alice.do("recall")  # a recall outside the zone is not announced either
         bob.do("recall")
         qtbot.waitUntil(lambda: len(board.said) == 2, timeout=WAIT)
-        assert [(s.ticket_number, s.counter, s.recall) for s in board.said] == [(inside, 1, False), (inside, 1, True)]
+        assert [(s.ticket_number, s.counter, s.recall) for s in board.said] == [
+            (inside, 1, False),
+            (inside, 1, True),
+        ]
     finally:
         kiosk.close()
         alice.close()
@@ -86,7 +94,7 @@ def test_zone_filter_shows_and_announces_only_its_counters(qtbot: Any, hall: Any
 
 def test_waiting_counts_and_estimates_follow_the_queue(qtbot: Any, hall: Any, make_board: Any) -> None:
     board = make_board(hall.url, hall.device_tokens["board-1"])
-    desk = Desk(hall.url, "alice", hall.passwords["alice"], 3)   # an open counter: estimates exist
+    desk = Desk(hall.url, "alice", hall.passwords["alice"], 3)  # an open counter: estimates exist
     kiosk = Kiosk(hall.url, hall.device_tokens["kiosk-1"])
     try:
         for _ in range(3):
@@ -96,9 +104,13 @@ def test_waiting_counts_and_estimates_follow_the_queue(qtbot: Any, hall: Any, ma
             rows = board.view.shown.waiting if board.view.shown else ()
             return next((r for r in rows if r.name.secondary == "Data update"), None)
 
-        qtbot.waitUntil(lambda: data_update_row() is not None and data_update_row().count == "3", timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: data_update_row() is not None and data_update_row().count == "3", timeout=WAIT
+        )
         row = data_update_row()
-        assert row.estimate.secondary.endswith("min") and row.estimate.primary.endswith(("دقيقة", "دقائق", "دقيقتان"))
+        assert row.estimate.secondary.endswith("min") and row.estimate.primary.endswith(
+            ("دقيقة", "دقائق", "دقيقتان")
+        )
         desk.do("call_next")
         qtbot.waitUntil(lambda: data_update_row().count == "2", timeout=WAIT)
     finally:
@@ -135,8 +147,9 @@ def test_silent_board_still_shows_calls(qtbot: Any, hall: Any, make_board: Any) 
         desk.close()
 
 
-def test_reconnect_after_server_restart_shows_the_current_state(qtbot: Any, restartable_hall: Any,
-                                                                make_board: Any) -> None:
+def test_reconnect_after_server_restart_shows_the_current_state(
+    qtbot: Any, restartable_hall: Any, make_board: Any
+) -> None:
     hall = restartable_hall
     board = make_board(hall.url, hall.device_tokens["board-1"])
     kiosk = Kiosk(hall.url, hall.device_tokens["kiosk-1"])
@@ -151,7 +164,7 @@ def test_reconnect_after_server_restart_shows_the_current_state(qtbot: Any, rest
     qtbot.waitUntil(lambda: board.view.shown.connection is not None, timeout=WAIT)
     shown = board.view.shown
     assert shown.connection.secondary == "Reconnecting" and shown.stale
-    assert all(row.highlight is Highlight.NONE for row in shown.now_calling)   # no stale highlight
+    assert all(row.highlight is Highlight.NONE for row in shown.now_calling)  # no stale highlight
 
     # while the server is down, counter 3 finishes the first customer and calls the second
     # (the commands go straight into the journal, as the restarted server will find them)
@@ -165,9 +178,10 @@ def test_reconnect_after_server_restart_shows_the_current_state(qtbot: Any, rest
         journal.close()
 
     hall.start()
-    qtbot.waitUntil(lambda: board.view.shown.connection is None and board.calling() == [(second, "3")],
-                    timeout=WAIT)
-    assert [item.ticket for item in board.view.shown.recent] == [first]   # finished: moved to recent calls
+    qtbot.waitUntil(
+        lambda: board.view.shown.connection is None and board.calling() == [(second, "3")], timeout=WAIT
+    )
+    assert [item.ticket for item in board.view.shown.recent] == [first]  # finished: moved to recent calls
     # the call made while the board was offline is announced after the resync
     qtbot.waitUntil(lambda: len(board.said) == 2, timeout=WAIT)
     assert (board.said[1].ticket_number, board.said[1].counter) == (second, 3)

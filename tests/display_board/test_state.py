@@ -36,25 +36,58 @@ class Clock:
 
 def ticket(n: int, prefix: str = "C") -> dict[str, Any]:
     number = f"{prefix}{n % 1000:03d}"
-    return {"id": f"20261122-{number}-{n}", "number": number, "service_id": "inquiry",
-            "service_ar": "استفسار عام ومتابعة الطلب", "service_en": "General inquiry and application follow-up"}
+    return {
+        "id": f"20261122-{number}-{n}",
+        "number": number,
+        "service_id": "inquiry",
+        "service_ar": "استفسار عام ومتابعة الطلب",
+        "service_en": "General inquiry and application follow-up",
+    }
 
 
 def called(n: int, counter: int, at: datetime = START) -> dict[str, Any]:
     return {"type": "ticket_called", "at": at.isoformat(), "counter": counter, "ticket": ticket(n)}
 
 
-def snapshot(now_calling: list[dict[str, Any]], now: datetime = START, day: str = "2026-11-22") -> dict[str, Any]:
+def snapshot(
+    now_calling: list[dict[str, Any]], now: datetime = START, day: str = "2026-11-22"
+) -> dict[str, Any]:
     return {
         "now": now.isoformat(),
-        "branch": {"id": "hq", "name_ar": "مركز خدمة العملاء", "name_en": "Customer Service Centre",
-                   "timezone": "Asia/Bahrain", "digits": "western", "hotline": "80008001", "open": True, "day": day},
-        "services": [{"id": "inquiry", "prefix": "C", "name_ar": "استفسار", "name_en": "Inquiry",
-                      "available": True, "waiting": 4, "wait_minutes": 9.6},
-                     {"id": "supervisor", "prefix": "S", "name_ar": "المشرف", "name_en": "Supervisor",
-                      "available": False, "waiting": 0, "wait_minutes": None}],
-        "counters": [{"number": n, "name_ar": f"شباك {n}", "name_en": f"Counter {n}", "state": "open"}
-                     for n in range(1, 9)],
+        "branch": {
+            "id": "hq",
+            "name_ar": "مركز خدمة العملاء",
+            "name_en": "Customer Service Centre",
+            "timezone": "Asia/Bahrain",
+            "digits": "western",
+            "hotline": "80008001",
+            "open": True,
+            "day": day,
+        },
+        "services": [
+            {
+                "id": "inquiry",
+                "prefix": "C",
+                "name_ar": "استفسار",
+                "name_en": "Inquiry",
+                "available": True,
+                "waiting": 4,
+                "wait_minutes": 9.6,
+            },
+            {
+                "id": "supervisor",
+                "prefix": "S",
+                "name_ar": "المشرف",
+                "name_en": "Supervisor",
+                "available": False,
+                "waiting": 0,
+                "wait_minutes": None,
+            },
+        ],
+        "counters": [
+            {"number": n, "name_ar": f"شباك {n}", "name_en": f"Counter {n}", "state": "open"}
+            for n in range(1, 9)
+        ],
         "now_calling": now_calling,
     }
 
@@ -88,19 +121,24 @@ def test_recall_moves_the_ticket_to_the_top_and_flashes_again(state: BoardState,
     state.apply_event(called(1, 3))
     state.apply_event(called(2, 4))
     clock.now += 60
-    [recall] = state.apply_event({"type": "ticket_recalled", "at": START.isoformat(), "counter": 3,
-                                  "recalls": 1, "ticket": ticket(1)})
+    [recall] = state.apply_event(
+        {"type": "ticket_recalled", "at": START.isoformat(), "counter": 3, "recalls": 1, "ticket": ticket(1)}
+    )
     assert recall.recall and recall.recalls == 1
     assert [(c.number, c.counter) for c in state.now_calling()] == [("C001", 3), ("C002", 4)]
     assert state.highlight(recall) is Highlight.FLASH_ON
-    assert len(state.calls) == 2   # one entry per ticket
+    assert len(state.calls) == 2  # one entry per ticket
 
 
 def test_finished_tickets_leave_now_calling_for_recent(state: BoardState) -> None:
     state.apply_event(called(1, 3))
     state.apply_event(called(2, 4))
-    assert state.apply_event({"type": "ticket_finished", "at": START.isoformat(), "counter": 3,
-                              "ticket": ticket(1)}) == []
+    assert (
+        state.apply_event(
+            {"type": "ticket_finished", "at": START.isoformat(), "counter": 3, "ticket": ticket(1)}
+        )
+        == []
+    )
     assert [c.number for c in state.now_calling()] == ["C002"]
     assert [c.number for c in state.recent()] == ["C001"]
     cancelled = {"type": "ticket_cancelled", "at": START.isoformat(), "ticket": ticket(2)}
@@ -115,24 +153,41 @@ def test_losing_the_connection_drops_every_highlight(state: BoardState) -> None:
     model = board_model(state, "en")
     assert model.connection is not None and model.connection.primary == "Reconnecting" and model.stale
     state.set_connected(True)
-    assert state.highlight(state.calls[call.ticket_id]) is Highlight.NONE   # not re-lit by the reconnect
+    assert state.highlight(state.calls[call.ticket_id]) is Highlight.NONE  # not re-lit by the reconnect
 
 
-def test_resync_snapshot_replaces_stale_calls_and_announces_missed_ones(state: BoardState, clock: Clock) -> None:
+def test_resync_snapshot_replaces_stale_calls_and_announces_missed_ones(
+    state: BoardState, clock: Clock
+) -> None:
     state.apply_event(called(1, 3))
     state.set_connected(False)
     clock.now += 30
     state.set_connected(True)
     later = START + timedelta(seconds=30)
-    missed = state.apply_snapshot(snapshot([
-        {**ticket(2), "counter": 3, "called_at": (START + timedelta(seconds=20)).isoformat(), "recalls": 0,
-         "state": "called"},
-        {**ticket(7), "counter": 5, "called_at": (START - timedelta(minutes=30)).isoformat(), "recalls": 0,
-         "state": "serving"},
-    ], now=later))
-    assert [c.number for c in missed] == ["C002"]   # recent and unseen: announced; the old one is not
+    missed = state.apply_snapshot(
+        snapshot(
+            [
+                {
+                    **ticket(2),
+                    "counter": 3,
+                    "called_at": (START + timedelta(seconds=20)).isoformat(),
+                    "recalls": 0,
+                    "state": "called",
+                },
+                {
+                    **ticket(7),
+                    "counter": 5,
+                    "called_at": (START - timedelta(minutes=30)).isoformat(),
+                    "recalls": 0,
+                    "state": "serving",
+                },
+            ],
+            now=later,
+        )
+    )
+    assert [c.number for c in missed] == ["C002"]  # recent and unseen: announced; the old one is not
     assert [(c.number, c.counter) for c in state.now_calling()] == [("C002", 3), ("C007", 5)]
-    assert [c.number for c in state.recent()] == ["C001"]   # the stale call is no longer "now calling"
+    assert [c.number for c in state.recent()] == ["C001"]  # the stale call is no longer "now calling"
 
 
 def test_first_snapshot_announces_nothing(clock: Clock) -> None:
@@ -147,7 +202,9 @@ def test_first_snapshot_announces_nothing(clock: Clock) -> None:
 def test_zone_keeps_only_its_counters(clock: Clock) -> None:
     board = BoardState(frozenset({1, 2, 3, 4, 7}), monotonic=clock, clock=ServerClock(clock))
     board.set_connected(True)
-    board.apply_snapshot(snapshot([{**ticket(9), "counter": 8, "called_at": START.isoformat(), "recalls": 0}]))
+    board.apply_snapshot(
+        snapshot([{**ticket(9), "counter": 8, "called_at": START.isoformat(), "recalls": 0}])
+    )
     assert board.now_calling() == []
     assert board.apply_event(called(1, 5)) == []
     assert [c.counter for c in board.apply_event(called(2, 7))] == [7]
@@ -168,7 +225,7 @@ def test_model_wording_and_waiting_rows(state: BoardState) -> None:
     assert model.rtl and model.calling_tickets() == [("C012", "3")]
     assert model.headings["now_calling"].primary == "النداء الحالي"
     assert model.headings["now_calling"].secondary == "Now calling"
-    [row] = model.waiting    # the supervisor service takes no walk-ins and nobody waits: not listed
+    [row] = model.waiting  # the supervisor service takes no walk-ins and nobody waits: not listed
     assert (row.count, row.estimate.primary, row.estimate.secondary) == ("4", "10 دقائق", "10 min")
     assert any("80008001" in text for text in model.ticker)
     english = board_model(state, "en")
@@ -176,9 +233,15 @@ def test_model_wording_and_waiting_rows(state: BoardState) -> None:
     assert english.date.secondary == "الأحد 22 نوفمبر 2026"
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("1-4,7", {1, 2, 3, 4, 7}), ("3", {3}), (" 2 - 3 , 8 ", {2, 3, 8}), ("5,5,4-5", {4, 5}),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("1-4,7", {1, 2, 3, 4, 7}),
+        ("3", {3}),
+        (" 2 - 3 , 8 ", {2, 3, 8}),
+        ("5,5,4-5", {4, 5}),
+    ],
+)
 def test_zone_spec(spec: str, expected: set[int]) -> None:
     assert parse_counters(spec) == frozenset(expected)
 
@@ -207,15 +270,23 @@ def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
             counter = n % 8 + 1
             board.apply_event(called(n, counter, at))
             if n % 5 == 0:
-                board.apply_event({"type": "ticket_recalled", "at": at.isoformat(), "counter": counter,
-                                   "recalls": 1, "ticket": ticket(n)})
-            board.apply_event({"type": "ticket_finished", "at": at.isoformat(), "counter": counter,
-                               "ticket": ticket(n - 4)})
+                board.apply_event(
+                    {
+                        "type": "ticket_recalled",
+                        "at": at.isoformat(),
+                        "counter": counter,
+                        "recalls": 1,
+                        "ticket": ticket(n),
+                    }
+                )
+            board.apply_event(
+                {"type": "ticket_finished", "at": at.isoformat(), "counter": counter, "ticket": ticket(n - 4)}
+            )
             board.apply_queue_status(True, snapshot([])["services"])
             if n % 50 == 0:
                 board_model(board, "ar" if n % 100 else "en", ticker=ticker_messages(board))
 
-    feed(0, 1_000)   # warm up: the history fills to its limit
+    feed(0, 1_000)  # warm up: the history fills to its limit
     gc.collect()
     tracemalloc.start()
     try:
@@ -238,9 +309,9 @@ def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
 def test_a_zoned_board_lists_its_counters_services_and_the_branch_notices() -> None:
     """Fed the real server's board snapshot: counter 8's zone serves supervisor, inquiry and feedback only;
     the branch's configured notices run in the ticker."""
-    from server.net import views
     from server.core.config import load_default_config, parse_branch_config
     from server.core.engine import HallEngine, IssueTicket
+    from server.net import views
 
     data = load_default_config().model_dump()
     data["branch"]["notices"] = [{"ar": "يرجى إحضار البطاقة الذكية", "en": "Please bring your smart card"}]

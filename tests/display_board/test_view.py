@@ -20,7 +20,7 @@ from server.core.config import load_default_config
 def morning() -> tuple[Any, _Clock]:
     clock = _Clock()
     state = build_state(load_default_config(), clock)
-    clock.now += 0.1   # the newest call arrived 0.1 s ago: lit
+    clock.now += 0.1  # the newest call arrived 0.1 s ago: lit
     return state, clock
 
 
@@ -51,7 +51,7 @@ def test_language_cycle_mirrors_the_layout(qtbot: Any, morning: Any) -> None:
     state, clock = morning
     view = BoardView(state, ticket_fonts(), lang="ar", animate=False, monotonic=clock)  # type: ignore[arg-type]
     qtbot.addWidget(view)
-    client = HallClient(["ws://127.0.0.1:9/"], DeviceLogin("unused"))   # never started
+    client = HallClient(["ws://127.0.0.1:9/"], DeviceLogin("unused"))  # never started
     controller = BoardController(client, state, view, None, lang_cycle_seconds=0.05)
     qtbot.waitUntil(lambda: view.lang == "en", timeout=5_000)
     assert view.layoutDirection().name == "LeftToRight"
@@ -59,13 +59,16 @@ def test_language_cycle_mirrors_the_layout(qtbot: Any, morning: Any) -> None:
     controller.stop()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--counters", "4-1"], "--counters: '4-1' runs backwards"),
-    (["--counters", "1-3,x"], "--counters: 'x' is not a counter number"),
-    (["--counters", ""], "--counters is empty"),
-    (["--lang-cycle-seconds", "-1"], "--lang-cycle-seconds"),
-    (["--size", "big"], "--size"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--counters", "4-1"], "--counters: '4-1' runs backwards"),
+        (["--counters", "1-3,x"], "--counters: 'x' is not a counter number"),
+        (["--counters", ""], "--counters is empty"),
+        (["--lang-cycle-seconds", "-1"], "--lang-cycle-seconds"),
+        (["--size", "big"], "--size"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_clear_line(capsys: Any, args: list[str], message: str) -> None:
     assert dawr(["board", "--server", "ws://127.0.0.1:9/", "--token", "t", *args]) == 2
     err = capsys.readouterr().err

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from counter_client.app import build_window
+from counter_client.session import Session
 from display_board.controller import BoardController
 from display_board.state import BoardState
 from display_board.view import BoardView
@@ -21,8 +23,6 @@ from hardware.scanner import FakeScanner
 from kiosk.app import build_kiosk
 from kiosk.settings import KioskSettings
 from kiosk.state import Screen
-from counter_client.app import build_window
-from counter_client.session import Session
 from qtkit.client import DeviceLogin, HallClient, StaffLogin
 from server.cli.demo import DemoHall, Processes
 from server.reports.cli import build_report
@@ -31,8 +31,12 @@ WAIT_MS = 15_000
 
 
 def staff_session(qtbot: Any, hall: DemoHall, username: str, counter: int | None) -> tuple[Session, Any]:
-    client = HallClient([hall.url], StaffLogin(username, hall.passwords[username], counter),
-                        backoff_start=0.05, backoff_max=0.5)
+    client = HallClient(
+        [hall.url],
+        StaffLogin(username, hall.passwords[username], counter),
+        backoff_start=0.05,
+        backoff_max=0.5,
+    )
     session = Session(client)
     with qtbot.waitSignal(session.changed, timeout=WAIT_MS):
         client.start()
@@ -48,7 +52,9 @@ def act(qtbot: Any, session: Session, start: Any, until: Any) -> Any:
     return blocker.args[0]
 
 
-def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process: tuple[DemoHall, Processes]) -> None:
+def test_walk_in_and_appointment_through_the_whole_hall(
+    qtbot: Any, hall_process: tuple[DemoHall, Processes]
+) -> None:
     hall, processes = hall_process
     clients: list[HallClient] = []
 
@@ -57,8 +63,12 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
     board_state = BoardState()
     board_view = BoardView(board_state, ticket_fonts(), lang="en")
     qtbot.addWidget(board_view)
-    board_client = HallClient([hall.url], DeviceLogin(hall.tokens["board-demo"].read_text().strip()),
-                              backoff_start=0.05, backoff_max=0.5)
+    board_client = HallClient(
+        [hall.url],
+        DeviceLogin(hall.tokens["board-demo"].read_text().strip()),
+        backoff_start=0.05,
+        backoff_max=0.5,
+    )
     clients.append(board_client)
     announcer = Announcer(player)
     spoken: list[Any] = []
@@ -68,8 +78,12 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
 
     # ---- the kiosk, printing through the virtual printer (PNG + raw ESC/POS per ticket)
     scanner = FakeScanner()
-    settings = KioskSettings(server=hall.url, token=hall.tokens["kiosk-demo"].read_text().strip(),
-                             printer=f"virtual:{hall.printer_dir}", request_timeout_seconds=5.0)
+    settings = KioskSettings(
+        server=hall.url,
+        token=hall.tokens["kiosk-demo"].read_text().strip(),
+        printer=f"virtual:{hall.printer_dir}",
+        request_timeout_seconds=5.0,
+    )
     kiosk = build_kiosk(settings, scanner=scanner)
     qtbot.addWidget(kiosk.window)
     kiosk.window.setFixedSize(1920, 1080)
@@ -80,15 +94,17 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
     try:
         # 1. a walk-in: tap the service, the ticket prints
         kiosk.window.find("service:inquiry").click()  # type: ignore[union-attr]
-        qtbot.waitUntil(lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.print_state == "printed",
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.print_state == "printed",
+            timeout=WAIT_MS,
+        )
         walk_in = kiosk.state.ticket["number"]
         raw = sorted(hall.printer_dir.glob("*.bin"))
         assert len(raw) == 1 and len(list(hall.printer_dir.glob("*.png"))) == 1
         data = raw[0].read_bytes()
-        assert data.startswith(b"\x1b@")            # printer initialised
-        assert data.count(b"\x1dv0") == 1            # one raster image (GS v 0): the whole ticket
-        assert b"\x1dV" in data[-8:]                 # then the cut
+        assert data.startswith(b"\x1b@")  # printer initialised
+        assert data.count(b"\x1dv0") == 1  # one raster image (GS v 0): the whole ticket
+        assert b"\x1dV" in data[-8:]  # then the cut
         kiosk.window.find("done").click()  # type: ignore[union-attr]
 
         # 2. counter 3 calls the next ticket; the board shows it and announces it
@@ -97,12 +113,21 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
         act(qtbot, clerk, lambda: clerk_window.trigger("F10"), lambda: clerk.model.view["state"] == "open")
         act(qtbot, clerk, lambda: clerk_window.trigger("F1"), lambda: clerk.model.current is not None)
         assert clerk.model.current["number"] == walk_in
-        qtbot.waitUntil(lambda: any(c.number == walk_in and c.counter == 3 for c in board_state.now_calling()),
-                        timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: any(call.ticket_number == walk_in and call.counter == 3 for call in spoken),
-                        timeout=WAIT_MS)
-        assert player.played and player.overlaps == 0   # chime and speech went to the (recording) player
-        act(qtbot, clerk, lambda: clerk_window.trigger("F3"), lambda: clerk.model.current["state"] == "serving")
+        qtbot.waitUntil(
+            lambda: any(c.number == walk_in and c.counter == 3 for c in board_state.now_calling()),
+            timeout=WAIT_MS,
+        )
+        qtbot.waitUntil(
+            lambda: any(call.ticket_number == walk_in and call.counter == 3 for call in spoken),
+            timeout=WAIT_MS,
+        )
+        assert player.played and player.overlaps == 0  # chime and speech went to the (recording) player
+        act(
+            qtbot,
+            clerk,
+            lambda: clerk_window.trigger("F3"),
+            lambda: clerk.model.current["state"] == "serving",
+        )
         clerk_window.trigger("F5")
         clerk_window.dialog.choose("outcome", "completed")
         act(qtbot, clerk, clerk_window.dialog.accept, lambda: clerk.model.current is None)
@@ -111,8 +136,10 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
         zone = hall.config.zone
         due = min(hall.bookings, key=lambda b: abs(b.slot - (b.slot.now(zone) - timedelta(minutes=2))))
         scanner.feed(hall.qr_payloads[due.reference])
-        qtbot.waitUntil(lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.ticket.get("kind") == "appointment",
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.ticket.get("kind") == "appointment",
+            timeout=WAIT_MS,
+        )
         appointment = kiosk.state.ticket["number"]
         qtbot.waitUntil(lambda: len(list(hall.printer_dir.glob("*.bin"))) == 2, timeout=WAIT_MS)
 
@@ -126,7 +153,9 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
         # the clerk serving the appointment sees who booked it; the hall board never does
         assert appt.model.current["citizen_name"] == due.name
         assert due.name in appt_window.detail_labels["field_appointment"][1].text()
-        assert not any(due.name in (c.service_ar + c.service_en + c.number) for c in board_state.now_calling())
+        assert not any(
+            due.name in (c.service_ar + c.service_en + c.number) for c in board_state.now_calling()
+        )
         act(qtbot, appt, lambda: appt_window.trigger("F3"), lambda: appt.model.current["state"] == "serving")
         appt_window.trigger("F6")
         appt_window.dialog.choose("to", ("service", "supervisor"))
@@ -135,20 +164,41 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
         # 5. the supervisor sees the referral and serves it at counter 8
         supervisor, supervisor_window = staff_session(qtbot, hall, "demo-supervisor", 8)
         clients.append(supervisor.client)
-        qtbot.waitUntil(lambda: any(r.startswith(appointment) for r in supervisor_window.referred_numbers()),
-                        timeout=WAIT_MS)
-        act(qtbot, supervisor, lambda: supervisor.act("open", counter=8),
-            lambda: supervisor.model.views[8]["state"] == "open")
-        act(qtbot, supervisor, lambda: supervisor.act("call_next", counter=8),
-            lambda: (supervisor.model.views[8].get("current") or {}).get("number") == appointment)
-        qtbot.waitUntil(lambda: any(c.number == appointment and c.counter == 8 for c in board_state.now_calling()),
-                        timeout=WAIT_MS)
-        act(qtbot, supervisor, lambda: supervisor.act("start", counter=8),
-            lambda: supervisor.model.views[8]["current"]["state"] == "serving")
-        act(qtbot, supervisor, lambda: supervisor.act("finish", counter=8, outcome="completed"),
-            lambda: supervisor.model.views[8].get("current") is None)
-        qtbot.waitUntil(lambda: not any(c.number == appointment for c in board_state.now_calling()),
-                        timeout=WAIT_MS)  # finished: no stale "now calling" left on the board
+        qtbot.waitUntil(
+            lambda: any(r.startswith(appointment) for r in supervisor_window.referred_numbers()),
+            timeout=WAIT_MS,
+        )
+        act(
+            qtbot,
+            supervisor,
+            lambda: supervisor.act("open", counter=8),
+            lambda: supervisor.model.views[8]["state"] == "open",
+        )
+        act(
+            qtbot,
+            supervisor,
+            lambda: supervisor.act("call_next", counter=8),
+            lambda: (supervisor.model.views[8].get("current") or {}).get("number") == appointment,
+        )
+        qtbot.waitUntil(
+            lambda: any(c.number == appointment and c.counter == 8 for c in board_state.now_calling()),
+            timeout=WAIT_MS,
+        )
+        act(
+            qtbot,
+            supervisor,
+            lambda: supervisor.act("start", counter=8),
+            lambda: supervisor.model.views[8]["current"]["state"] == "serving",
+        )
+        act(
+            qtbot,
+            supervisor,
+            lambda: supervisor.act("finish", counter=8, outcome="completed"),
+            lambda: supervisor.model.views[8].get("current") is None,
+        )
+        qtbot.waitUntil(
+            lambda: not any(c.number == appointment for c in board_state.now_calling()), timeout=WAIT_MS
+        )  # finished: no stale "now calling" left on the board
     finally:
         for client in clients:
             client.drop_connection()
@@ -159,8 +209,16 @@ def test_walk_in_and_appointment_through_the_whole_hall(qtbot: Any, hall_process
     today = hall.bookings[0].slot.astimezone(hall.config.zone).date()
     import json
 
-    report = json.loads(build_report(hall.db_url, today - timedelta(days=1), today + timedelta(days=1), "hq",
-                                     str(hall.config_path), "json"))
+    report = json.loads(
+        build_report(
+            hall.db_url,
+            today - timedelta(days=1),
+            today + timedelta(days=1),
+            "hq",
+            str(hall.config_path),
+            "json",
+        )
+    )
     summary = report["summary"]
     assert summary["walk_ins"] == 1 and summary["appointments"] == 1
     assert summary["transfers"] == 1 and summary["no_shows"] == 0

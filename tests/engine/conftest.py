@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from server.core.config import BranchConfig, load_default_config, parse_branch_c
 from server.core.engine import Command, HallEngine, Result
 from server.core.events import Event
 
-SUNDAY_0900_BAHRAIN = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+SUNDAY_0900_BAHRAIN = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 SECRET = b"test-branch-secret"
 
 

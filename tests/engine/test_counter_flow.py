@@ -66,16 +66,18 @@ def test_empty_queue_is_a_clear_refusal(run: Driver) -> None:
 
 def test_weighted_waiting_time_picks_the_longest_weighted_wait(run: Driver, clock: Clock) -> None:
     # Counter 7 serves legal ×3 and inquiry ×1.
-    run(IssueTicket("inquiry"))            # waits 10 minutes -> score ≈ 10
+    run(IssueTicket("inquiry"))  # waits 10 minutes -> score ≈ 10
     clock.tick(minutes=6)
-    run(IssueTicket("legal"))              # waits 4 minutes ×3 -> score ≈ 12
+    run(IssueTicket("legal"))  # waits 4 minutes ×3 -> score ≈ 12
     clock.tick(minutes=4)
     run(OpenCounter(7, "huda"))
     result = run(CallNext(7))
     ticket = run.engine.tickets[result.ticket_id or ""]
     assert ticket.number == "F001" and ticket.call_rule == "weighted_wait"
     scores = dict(ticket.call_scores)
-    assert scores["legal"] == pytest.approx(12.05, abs=0.01) and scores["inquiry"] == pytest.approx(10.017, abs=0.01)
+    assert scores["legal"] == pytest.approx(12.05, abs=0.01) and scores["inquiry"] == pytest.approx(
+        10.017, abs=0.01
+    )
     assert "weight 3" in ticket.call_detail
 
 
@@ -145,7 +147,7 @@ def test_cap_warning_at_the_lead_and_overrun_at_the_cap_then_a_reason_is_require
     run(StartService(3))
     clock.tick(minutes=4, seconds=59)
     assert run.advance() == []
-    clock.tick(seconds=1)   # 5:00 = 7-minute cap − 2-minute lead
+    clock.tick(seconds=1)  # 5:00 = 7-minute cap − 2-minute lead
     warnings = run.advance()
     assert len(warnings) == 1 and isinstance(warnings[0], CapWarning) and warnings[0].remaining_seconds == 120
     clock.tick(seconds=30)
@@ -158,7 +160,11 @@ def test_cap_warning_at_the_lead_and_overrun_at_the_cap_then_a_reason_is_require
     assert refused(run, Finish(3, "completed", "because")) == "unknown_overrun_reason"
     run(Finish(3, "completed", "complex_case"))
     finished = run.log[-1]
-    assert isinstance(finished, TicketFinished) and finished.over_cap and finished.overrun_reason == "complex_case"
+    assert (
+        isinstance(finished, TicketFinished)
+        and finished.over_cap
+        and finished.overrun_reason == "complex_case"
+    )
 
 
 def test_a_custom_cap_per_service(clock: Clock) -> None:
@@ -201,9 +207,9 @@ def test_park_stops_the_service_clock_and_resume_continues_it(run: Driver, clock
 
 
 def test_transfer_to_supervisor_keeps_place_by_arrival(run: Driver, clock: Clock) -> None:
-    run(IssueTicket("inquiry"))          # C001 at 09:00
+    run(IssueTicket("inquiry"))  # C001 at 09:00
     clock.tick(minutes=1)
-    run(IssueTicket("inquiry"))          # C002 at 09:01
+    run(IssueTicket("inquiry"))  # C002 at 09:01
     run(OpenCounter(3, "ali"))
     run(OpenCounter(4, "omar"))
     run(CallTicket(3, "C002"))
@@ -223,23 +229,23 @@ def test_transfer_to_supervisor_keeps_place_by_arrival(run: Driver, clock: Clock
 
 
 def test_transfer_to_the_end_and_to_one_counter(run: Driver, clock: Clock) -> None:
-    run(IssueTicket("inquiry"))          # C001
+    run(IssueTicket("inquiry"))  # C001
     clock.tick(minutes=1)
-    run(IssueTicket("inquiry"))          # C002
+    run(IssueTicket("inquiry"))  # C002
     run(OpenCounter(3, "ali"))
     run(CallTicket(3, "C001"))
     run(StartService(3))
     clock.tick(minutes=2)
     run(Transfer(3, to_service="data_update", position="end"))
     clock.tick(minutes=1)
-    run(IssueTicket("data_update"))      # D001 arrives after the transfer
+    run(IssueTicket("data_update"))  # D001 arrives after the transfer
     assert [t.number for t in run.engine.lane_tickets("data_update")] == ["C001", "D001"]
     run(CallTicket(3, "D001"))
     run(StartService(3))
     run(Transfer(3, to_counter=5))
     assert run.engine.waiting_for_counter(5)[0].number == "D001"
     run(OpenCounter(5, "mona"))
-    result = run(CallNext(5))            # the ticket sent to counter 5 comes before the older C002
+    result = run(CallNext(5))  # the ticket sent to counter 5 comes before the older C002
     ticket = run.engine.tickets[result.ticket_id or ""]
     assert ticket.number == "D001" and ticket.call_rule == "transferred_to_counter"
     run(OpenCounter(4, "omar"))
@@ -311,7 +317,7 @@ def test_each_counter_keeps_its_day_figures_from_its_events(run: Driver, clock: 
     run(CallNext(3))
     run(StartService(3))
     clock.tick(minutes=8)
-    run(Finish(3, "completed", "complex_case"))   # over the cap
+    run(Finish(3, "completed", "complex_case"))  # over the cap
     run(CallNext(3))
     run(StartService(3))
     clock.tick(minutes=2)

@@ -92,17 +92,33 @@ class HallMachine(RuleBasedStateMachine):
     def clock_steps_back(self, minutes: int) -> None:
         self.now -= timedelta(minutes=minutes)
 
-    @rule(service=st.sampled_from(["mazaya", "housing", "inquiry", "inquiry", "supervisor", "nope"]), priority=st.booleans(),
-          key=st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"])))
+    @rule(
+        service=st.sampled_from(["mazaya", "housing", "inquiry", "inquiry", "supervisor", "nope"]),
+        priority=st.booleans(),
+        key=st.one_of(st.none(), st.sampled_from(["k1", "k2", "k3"])),
+    )
     def issue(self, service: str, priority: bool, key: str | None) -> None:
         self.do(IssueTicket(service, priority=priority, idempotency_key=key, token="t"))
 
-    @rule(slots=st.lists(st.tuples(st.sampled_from(REFS), st.integers(-60, 240),
-                                   st.sampled_from(["mazaya", "housing", "nope"])), max_size=4))
+    @rule(
+        slots=st.lists(
+            st.tuples(
+                st.sampled_from(REFS), st.integers(-60, 240), st.sampled_from(["mazaya", "housing", "nope"])
+            ),
+            max_size=4,
+        )
+    )
     def import_bookings(self, slots: list[tuple[str, int, str]]) -> None:
         bookings = tuple(
-            Booking(ref, f"ID{ref}", "Name", "", service, "seef" if ref.startswith("SEEF") else "hq",
-                    self.now + timedelta(minutes=offset))
+            Booking(
+                ref,
+                f"ID{ref}",
+                "Name",
+                "",
+                service,
+                "seef" if ref.startswith("SEEF") else "hq",
+                self.now + timedelta(minutes=offset),
+            )
             for ref, offset, service in slots
         )
         self.do(ImportAppointments(bookings))
@@ -127,7 +143,11 @@ class HallMachine(RuleBasedStateMachine):
         self.do(CallNext(counter))
         self.do(StartService(counter))
 
-    @rule(ref=st.sampled_from(REFS[:4]), offset=st.integers(-10, 20), service=st.sampled_from(["mazaya", "housing"]))
+    @rule(
+        ref=st.sampled_from(REFS[:4]),
+        offset=st.integers(-10, 20),
+        service=st.sampled_from(["mazaya", "housing"]),
+    )
     def booked_and_checked_in(self, ref: str, offset: int, service: str) -> None:
         slot = self.now + timedelta(minutes=offset)
         self.do(ImportAppointments((Booking(ref, f"ID{ref}", "Name", "", service, "hq", slot),)))
@@ -163,14 +183,23 @@ class HallMachine(RuleBasedStateMachine):
     def at_counter(self, counter: int, action: type) -> None:
         self.do(action(counter))
 
-    @rule(counter=counters, outcome=st.sampled_from(["completed", "bogus"]),
-          reason=st.one_of(st.none(), st.just("complex_case")))
+    @rule(
+        counter=counters,
+        outcome=st.sampled_from(["completed", "bogus"]),
+        reason=st.one_of(st.none(), st.just("complex_case")),
+    )
     def finish(self, counter: int, outcome: str, reason: str | None) -> None:
         self.do(Finish(counter, outcome, reason))
 
-    @rule(counter=counters, service=st.one_of(st.none(), st.sampled_from(ALL_SERVICES)),
-          to_counter=st.one_of(st.none(), counters), position=st.sampled_from([None, "keep", "end"]))
-    def transfer(self, counter: int, service: str | None, to_counter: int | None, position: str | None) -> None:
+    @rule(
+        counter=counters,
+        service=st.one_of(st.none(), st.sampled_from(ALL_SERVICES)),
+        to_counter=st.one_of(st.none(), counters),
+        position=st.sampled_from([None, "keep", "end"]),
+    )
+    def transfer(
+        self, counter: int, service: str | None, to_counter: int | None, position: str | None
+    ) -> None:
         self.do(Transfer(counter, service, to_counter, position))  # type: ignore[arg-type]
 
     @rule(number=numbers)
@@ -188,8 +217,10 @@ class HallMachine(RuleBasedStateMachine):
     @rule(counter=counters, action=st.sampled_from(["open", "pause", "resume", "close"]))
     def counter_state(self, counter: int, action: str) -> None:
         command: Command = {
-            "open": OpenCounter(counter, "staff"), "pause": PauseCounter(counter, "break"),
-            "resume": ResumeCounter(counter), "close": CloseCounter(counter),
+            "open": OpenCounter(counter, "staff"),
+            "pause": PauseCounter(counter, "break"),
+            "resume": ResumeCounter(counter),
+            "close": CloseCounter(counter),
         }[action]
         self.do(command)
 
@@ -225,7 +256,9 @@ class HallMachine(RuleBasedStateMachine):
             queued.update(key[2] for key in lane)
         assert all(n == 1 for n in queued.values()), "a ticket is queued twice"
         for ticket in self.engine.tickets.values():
-            assert (ticket.id in queued) == (ticket.state in WAITING_STATES), f"{ticket.number} {ticket.state}"
+            assert (ticket.id in queued) == (ticket.state in WAITING_STATES), (
+                f"{ticket.number} {ticket.state}"
+            )
             at_counter = ticket.state in AT_COUNTER_STATES
             assert (ticket.counter is not None) == at_counter
             if at_counter:

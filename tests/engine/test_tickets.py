@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,8 +16,10 @@ ALL_DAY = {d: "00:00-24:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", 
 
 
 def test_numbers_are_prefix_plus_three_digits_per_service(run: Driver) -> None:
-    numbers = [run.engine.ticket(run(IssueTicket(s)).ticket_id or "").number  # type: ignore[union-attr]
-               for s in ("inquiry", "inquiry", "mazaya", "inquiry", "mazaya")]
+    numbers = [
+        run.engine.ticket(run(IssueTicket(s)).ticket_id or "").number  # type: ignore[union-attr]
+        for s in ("inquiry", "inquiry", "mazaya", "inquiry", "mazaya")
+    ]
     assert numbers == ["C001", "C002", "A001", "C003", "A002"]
 
 
@@ -31,7 +33,7 @@ def test_ticket_ids_are_unique_and_lookup_by_number_works(run: Driver) -> None:
 def test_numbering_restarts_at_the_branchs_local_midnight_not_utc() -> None:
     config = config_with(branch={"hours": ALL_DAY})
     # 23:58 in Bahrain (UTC+3) is 20:58 UTC: local midnight comes at 21:00 UTC, long before UTC midnight.
-    clock = Clock(datetime(2026, 11, 22, 20, 58, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 22, 20, 58, tzinfo=UTC))
     run = Driver(HallEngine(config, SECRET), clock)
     assert run(IssueTicket("inquiry")).ticket_id == "20261122-C001"
     assert run(IssueTicket("inquiry")).ticket_id == "20261122-C002"
@@ -50,7 +52,7 @@ def test_numbering_restarts_at_the_branchs_local_midnight_not_utc() -> None:
 
 def test_day_start_closes_counters_and_clears_the_customer_at_the_counter() -> None:
     config = config_with(branch={"hours": ALL_DAY})
-    clock = Clock(datetime(2026, 11, 22, 20, 30, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
     run = Driver(HallEngine(config, SECRET), clock)
     run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))
@@ -70,12 +72,12 @@ def test_clock_stepping_back_never_reuses_a_number(run: Driver, clock: Clock) ->
 
 
 def test_walk_in_refused_outside_opening_hours(run: Driver, clock: Clock) -> None:
-    clock.now = datetime(2026, 11, 22, 11, 30, tzinfo=timezone.utc)  # 14:30 Bahrain: closing time
+    clock.now = datetime(2026, 11, 22, 11, 30, tzinfo=UTC)  # 14:30 Bahrain: closing time
     with pytest.raises(DomainError) as refused:
         run(IssueTicket("inquiry"))
     assert refused.value.code == "branch_closed"
     assert run.engine.open_for_walk_ins(clock.now) == []
-    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)  # Friday 09:00: closed all day
+    clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # Friday 09:00: closed all day
     with pytest.raises(DomainError) as friday:
         run(IssueTicket("inquiry"))
     assert friday.value.code == "branch_closed"
@@ -134,7 +136,17 @@ def test_priority_tickets_follow_the_configured_ratio(run: Driver, clock: Clock)
         run(IssueTicket("inquiry", priority=True))
         clock.tick(seconds=1)
     # C001..C006 normal, C007..C009 priority; ratio 2 normal : 1 priority.
-    assert _call_all(run, clock, 3, 9) == ["C001", "C002", "C007", "C003", "C004", "C008", "C005", "C006", "C009"]
+    assert _call_all(run, clock, 3, 9) == [
+        "C001",
+        "C002",
+        "C007",
+        "C003",
+        "C004",
+        "C008",
+        "C005",
+        "C006",
+        "C009",
+    ]
 
 
 def test_ratio_zero_means_priority_always_first(clock: Clock) -> None:
@@ -147,12 +159,14 @@ def test_ratio_zero_means_priority_always_first(clock: Clock) -> None:
 
 
 def test_priority_ticket_that_waited_past_the_limit_goes_next(clock: Clock) -> None:
-    run = Driver(HallEngine(config_with(priority={"normal_per_priority": 5, "max_wait_minutes": 10}), SECRET), clock)
+    run = Driver(
+        HallEngine(config_with(priority={"normal_per_priority": 5, "max_wait_minutes": 10}), SECRET), clock
+    )
     run(OpenCounter(3, "ali"))
-    run(IssueTicket("inquiry", priority=True))   # C001 priority, arrives first
+    run(IssueTicket("inquiry", priority=True))  # C001 priority, arrives first
     clock.tick(seconds=10)
     for _ in range(4):
-        run(IssueTicket("inquiry"))               # C002..C005 normal
+        run(IssueTicket("inquiry"))  # C002..C005 normal
     # Before 10 minutes: the ratio (5 normals per priority) wins.
     assert _call_all(run, clock, 3, 1) == ["C002"]
     clock.tick(minutes=11)
@@ -169,7 +183,7 @@ def test_priority_refused_where_the_service_does_not_allow_it(clock: Clock) -> N
 def test_day_without_advance_is_refused(config) -> None:  # type: ignore[no-untyped-def]
     engine = HallEngine(config, SECRET)
     with pytest.raises(DomainError) as refused:
-        engine.execute(IssueTicket("inquiry"), datetime(2026, 11, 22, 6, tzinfo=timezone.utc))
+        engine.execute(IssueTicket("inquiry"), datetime(2026, 11, 22, 6, tzinfo=UTC))
     assert refused.value.code == "day_not_started"
     with pytest.raises(DomainError):
         engine.advance(datetime(2026, 11, 22, 6) + timedelta(0))  # naive time

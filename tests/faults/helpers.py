@@ -25,13 +25,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server.net.auth import mint_token, token_digest
 from server.core.config import default_config_path
+from server.net.auth import mint_token, token_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 QR_SECRET = "fault-test-qr-secret-0123456789abcdef"
-STAFF = (("alice", "counter"), ("bob", "counter"), ("carol", "counter"), ("sara", "supervisor"), ("adam", "admin"))
+STAFF = (
+    ("alice", "counter"),
+    ("bob", "counter"),
+    ("carol", "counter"),
+    ("sara", "supervisor"),
+    ("adam", "admin"),
+)
 
 
 def free_port() -> int:
@@ -60,22 +66,36 @@ class BranchFiles:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, folder: Path, *, devices: tuple[tuple[str, str], ...] = (
-            ("kiosk-1", "kiosk"), ("kiosk-2", "kiosk"), ("kiosk-3", "kiosk"), ("board-1", "board")),
-             server: dict[str, Any] | None = None, branch_id: str = "hq") -> BranchFiles:
+    def make(
+        cls,
+        folder: Path,
+        *,
+        devices: tuple[tuple[str, str], ...] = (
+            ("kiosk-1", "kiosk"),
+            ("kiosk-2", "kiosk"),
+            ("kiosk-3", "kiosk"),
+            ("board-1", "board"),
+        ),
+        server: dict[str, Any] | None = None,
+        branch_id: str = "hq",
+    ) -> BranchFiles:
         zone = noon_zone()
         text = default_config_path().read_text(encoding="utf-8")
-        text = re.sub(r'(?m)^timezone = .*$', f'timezone = "{zone}"', text)
-        every_day = ", ".join(f'{d} = "00:00-24:00"' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-        text = re.sub(r'(?m)^hours = .*$', f"hours = {{ {every_day} }}", text)
+        text = re.sub(r"(?m)^timezone = .*$", f'timezone = "{zone}"', text)
+        every_day = ", ".join(
+            f'{d} = "00:00-24:00"' for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        )
+        text = re.sub(r"(?m)^hours = .*$", f"hours = {{ {every_day} }}", text)
         text = re.sub(r'(?m)^id = "hq"$', f'id = "{branch_id}"', text, count=1)
         settings = {"rate_per_second": 2000.0, "rate_burst": 4000, **(server or {})}
         text += "\n[server]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
         tokens = {}
         for device_id, role in devices:
             tokens[device_id] = mint_token()
-            text += (f'\n[[devices]]\nid = "{device_id}"\nrole = "{role}"\nname = "{device_id}"\n'
-                     f'token_sha256 = "{token_digest(tokens[device_id])}"\n')
+            text += (
+                f'\n[[devices]]\nid = "{device_id}"\nrole = "{role}"\nname = "{device_id}"\n'
+                f'token_sha256 = "{token_digest(tokens[device_id])}"\n'
+            )
         path = folder / f"{branch_id}.toml"
         path.write_text(text, encoding="utf-8")
         passwords = {name: f"{name}-pw-{mint_token()[:10]}" for name, _ in STAFF}
@@ -99,8 +119,16 @@ class BranchFiles:
 class ServerProcess:
     """``python -m server server`` as a child process on 127.0.0.1 (see the module docstring)."""
 
-    def __init__(self, files: BranchFiles, db_url: str, port: int | None = None, *, log_path: Path,
-                 extra: tuple[str, ...] = (), log_level: str = "info") -> None:
+    def __init__(
+        self,
+        files: BranchFiles,
+        db_url: str,
+        port: int | None = None,
+        *,
+        log_path: Path,
+        extra: tuple[str, ...] = (),
+        log_level: str = "info",
+    ) -> None:
         self.files, self.db_url = files, db_url
         self.port = port or free_port()
         self.log_path = log_path
@@ -119,9 +147,29 @@ class ServerProcess:
         with open(self.log_path, "ab") as log:
             self._log_offset = log.tell()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "server", "--config", str(self.files.config), "--db", self.db_url,
-                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level, *self.extra],
-                cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "server",
+                    "server",
+                    "--config",
+                    str(self.files.config),
+                    "--db",
+                    self.db_url,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    self.log_level,
+                    *self.extra,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         return self
 
     def log_text(self) -> str:
@@ -148,7 +196,9 @@ class ServerProcess:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
+                raise RuntimeError(
+                    f"server exited with {self.process.returncode}:\n{self.log_text()[-3000:]}"
+                )
             if self.listening():
                 try:
                     with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -196,26 +246,52 @@ class PrivatePostgres:
         uid, gid = pwd.getpwnam("postgres")[2:4]
         os.chown(folder, uid, gid)
         os.chmod(folder, 0o700)
-        _as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync",
-                     "-E", "UTF8")
+        _as_postgres(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
 
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off")
-        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                     str(self.folder / "postgres.log"), "-w", "-t", "30", "start")
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off"
+        )
+        _as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "postgres.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop it (``immediate``: no shutdown checkpoint, like a crash; recovery replays the WAL)."""
-        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop",
-                     check=False)
+        _as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop", check=False
+        )
 
     def running(self) -> bool:
-        return _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status", check=False).returncode == 0
+        return (
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status", check=False).returncode == 0
+        )
 
 
 def journal_issued(db_url: str, branch_id: str = "hq") -> list[Any]:

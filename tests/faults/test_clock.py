@@ -52,9 +52,9 @@ def test_board_away_for_an_hour_resyncs_to_the_present(runner):
     numbers = [_issue(kiosk, f"hour-{n:05d}")["number"] for n in range(4)]
     assert counter.request("call_next")["data"]["ticket"]["number"] == numbers[0]
     board.next_push(lambda m: m.get("type") == "event" and m["event"]["type"] == "ticket_called")
-    board.close()                                                  # the board's cable is pulled
+    board.close()  # the board's cable is pulled
 
-    for _ in range(3):                                             # an hour of work without it
+    for _ in range(3):  # an hour of work without it
         assert counter.request("start_service")["type"] == "result"
         runner.advance(minutes=10)
         finish = counter.request("finish", outcome="completed", overrun_reason="complex_case")
@@ -63,12 +63,12 @@ def test_board_away_for_an_hour_resyncs_to_the_present(runner):
         assert counter.request("call_next")["type"] == "result"
     current = numbers[3]
 
-    back = SyncClient(hall.url)                                    # plugged in again an hour later
+    back = SyncClient(hall.url)  # plugged in again an hour later
     assert back.login_device(hall.device_tokens["board-1"])["type"] == "result"
     snapshot = back.snapshot
     assert snapshot is not None
     calling = snapshot["data"]["now_calling"]
-    assert [(row["number"], row["counter"]) for row in calling] == [(current, 3)]   # nothing stale
+    assert [(row["number"], row["counter"]) for row in calling] == [(current, 3)]  # nothing stale
     assert snapshot["data"]["now"] == hall.clock().isoformat()
     assert snapshot["seq"] == hall.journal_seq()
     waiting = {s["id"]: s["waiting"] for s in snapshot["data"]["services"]}
@@ -92,7 +92,7 @@ def test_midnight_reset_with_open_tickets(runner):
 
     local = hall.clock().astimezone(hall.config.zone)
     next_morning = (local + timedelta(days=1)).replace(hour=7, minute=31, second=0, microsecond=0)
-    hall.clock.set(next_morning)                                   # the server was left running overnight
+    hall.clock.set(next_morning)  # the server was left running overnight
     runner.run(hall.server.tick())
 
     for client in (kiosk, counter, board, supervisor):
@@ -111,7 +111,7 @@ def test_midnight_reset_with_open_tickets(runner):
     assert started[-1].closed_counters == (3,)
     ticket = _issue(kiosk, "day2-00000")
     assert ticket["number"] == first[0] and ticket["id"].startswith(next_morning.strftime("%Y%m%d"))
-    assert counter.request("call_next")["code"] == "counter_closed"   # closed at midnight: open again
+    assert counter.request("call_next")["code"] == "counter_closed"  # closed at midnight: open again
     assert counter.request("open_counter")["type"] == "result"
     assert counter.request("call_next")["data"]["ticket"]["id"] == ticket["id"]
     for client in (kiosk, counter, board, supervisor):
@@ -129,20 +129,20 @@ def test_clock_stepping_backwards_and_forwards(runner):
     assert counter.request("start_service")["type"] == "result"
     start = hall.clock()
 
-    hall.clock.set(start - timedelta(minutes=30))                  # NTP steps the clock back
+    hall.clock.set(start - timedelta(minutes=30))  # NTP steps the clock back
     runner.run(hall.server.tick())
     late = _issue(kiosk, "step-00002")
     assert late["number"] == "C003" and late["issued_at"] >= start.isoformat()
     for service in kiosk.request("list_services")["data"]["services"]:
         assert service["wait_minutes"] is None or service["wait_minutes"] >= 0
-    hall.clock.set(start - timedelta(hours=20))                    # back into yesterday: no new day
+    hall.clock.set(start - timedelta(hours=20))  # back into yesterday: no new day
     runner.run(hall.server.tick())
     assert _issue(kiosk, "step-00003")["number"] == "C004"
 
-    hall.clock.set(start + timedelta(hours=2))                     # and far forward, past the cap
+    hall.clock.set(start + timedelta(hours=2))  # and far forward, past the cap
     runner.run(hall.server.tick())
     runner.run(hall.server.tick())
-    hall.clock.set(start - timedelta(minutes=5))                   # back again, then forward again
+    hall.clock.set(start - timedelta(minutes=5))  # back again, then forward again
     runner.run(hall.server.tick())
     hall.clock.set(start + timedelta(hours=3))
     runner.run(hall.server.tick())
@@ -166,9 +166,9 @@ def test_clock_stepping_backwards_and_forwards(runner):
     assert sum(isinstance(e, DayStarted) for e in events) == 1
     warnings = [e for e in events if isinstance(e, CapWarning)]
     overruns = [e for e in events if isinstance(e, CapOverrun)]
-    assert len(warnings) == 1 and len(overruns) == 1                # once each, not once per step
+    assert len(warnings) == 1 and len(overruns) == 1  # once each, not once per step
     assert warnings[0].remaining_seconds >= 0
     assert all(e.service_seconds >= 0 for e in events if isinstance(e, TicketFinished))
-    assert all(a.at <= b.at for a, b in zip(events, events[1:]))   # journal time never runs backwards
+    assert all(a.at <= b.at for a, b in zip(events, events[1:]))  # journal time never runs backwards
     for client in (kiosk, counter, board, supervisor):
         client.close()

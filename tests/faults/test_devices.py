@@ -27,15 +27,26 @@ def runner():
 
 def _printout(ticket: dict, hall) -> TicketPrintout:
     return TicketPrintout(
-        ticket_number=ticket["number"], branch_name_ar=hall.config.branch.name_ar,
-        branch_name_en=hall.config.branch.name_en, service_name_ar=ticket["service_ar"],
-        service_name_en=ticket["service_en"], people_ahead=ticket["people_ahead"],
-        estimated_wait_minutes=None, issued_at=hall.clock(), status_url=f"{hall.http_url}{ticket['status_path']}")
+        ticket_number=ticket["number"],
+        branch_name_ar=hall.config.branch.name_ar,
+        branch_name_en=hall.config.branch.name_en,
+        service_name_ar=ticket["service_ar"],
+        service_name_en=ticket["service_en"],
+        people_ahead=ticket["people_ahead"],
+        estimated_wait_minutes=None,
+        issued_at=hall.clock(),
+        status_url=f"{hall.http_url}{ticket['status_path']}",
+    )
 
 
 def _device_status(supervisor: SyncClient, device: str, part: str, value: str) -> dict:
-    return supervisor.next_push(lambda m: m.get("type") == "device_status" and m["device"]["id"] == device
-                                and m["device"]["health"].get(part) == value)
+    return supervisor.next_push(
+        lambda m: (
+            m.get("type") == "device_status"
+            and m["device"]["id"] == device
+            and m["device"]["health"].get(part) == value
+        )
+    )
 
 
 def test_printer_unplugged_mid_ticket(runner, qtbot):
@@ -44,11 +55,15 @@ def test_printer_unplugged_mid_ticket(runner, qtbot):
     kiosk.login_device(hall.device_tokens["kiosk-1"])
     supervisor = SyncClient(hall.url)
     supervisor.login("sara", hall.passwords["sara"])
-    ticket = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0000001")["data"]["ticket"]
+    ticket = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0000001")["data"][
+        "ticket"
+    ]
 
-    unplugged = RecordingPrinter(statuses=[PrinterStatus.READY], fail_with="USB device disconnected while printing")
+    unplugged = RecordingPrinter(
+        statuses=[PrinterStatus.READY], fail_with="USB device disconnected while printing"
+    )
     result = unplugged.print_ticket(_printout(ticket, hall), timeout=5)
-    assert not result.ok and "disconnected" in (result.error or "")        # a clear failure, one line
+    assert not result.ok and "disconnected" in (result.error or "")  # a clear failure, one line
     assert result.ticket_number == ticket["number"] and unplugged.jobs == []
     assert kiosk.request("device_health", printer="error", detail=result.error)["type"] == "result"
     status = _device_status(supervisor, "kiosk-1", "printer", "error")
@@ -58,7 +73,10 @@ def test_printer_unplugged_mid_ticket(runner, qtbot):
     # waiting in its queue (the citizen can be helped by its number or the staff can reprint it)
     again = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0000001")["data"]
     assert again["duplicate"] is True and again["ticket"]["number"] == ticket["number"]
-    assert next(s for s in kiosk.request("list_services")["data"]["services"] if s["id"] == "inquiry")["waiting"] == 1
+    assert (
+        next(s for s in kiosk.request("list_services")["data"]["services"] if s["id"] == "inquiry")["waiting"]
+        == 1
+    )
 
     replugged = RecordingPrinter()
     reprint = replugged.print_ticket(_printout(again["ticket"], hall), timeout=5)
@@ -121,30 +139,36 @@ def test_scanner_unplugged_and_back(runner, qtbot, tmp_path):
     reporter.login_device(hall.device_tokens["kiosk-1"])
 
     def report(state: str) -> None:  # what the kiosk app does with scanner state changes
-        reporter.request("device_health", scanner="ok" if state == ScannerState.CONNECTED.value else "error",
-                      detail=f"scanner {state}")
+        reporter.request(
+            "device_health",
+            scanner="ok" if state == ScannerState.CONNECTED.value else "error",
+            detail=f"scanner {state}",
+        )
 
     scanner.stateChanged.connect(report)
     day = slot.date()
     try:
-        with qtbot.waitSignal(scanner.stateChanged, timeout=5000,
-                              check_params_cb=lambda s: s == ScannerState.CONNECTED.value):
+        with qtbot.waitSignal(
+            scanner.stateChanged, timeout=5000, check_params_cb=lambda s: s == ScannerState.CONNECTED.value
+        ):
             scanner.start()
         with qtbot.waitSignal(scanner.scanned, timeout=5000) as scan:
             port.write(b"]Q1" + sign_booking_qr(hall.qr_secret, "hq", "BK-1", day).encode() + b"\r\n")
         reply = kiosk.request("check_in", qr_payload=scan.args[0], idempotency_key="scan-0000001")
         assert reply["type"] == "result" and reply["data"]["ticket"]["kind"] == "appointment"
 
-        with qtbot.waitSignal(scanner.stateChanged, timeout=5000,
-                              check_params_cb=lambda s: s == ScannerState.DISCONNECTED.value):
+        with qtbot.waitSignal(
+            scanner.stateChanged, timeout=5000, check_params_cb=lambda s: s == ScannerState.DISCONNECTED.value
+        ):
             port.unplug()
         _device_status(supervisor, "kiosk-1", "scanner", "error")
 
-        with qtbot.waitSignal(scanner.stateChanged, timeout=5000,
-                              check_params_cb=lambda s: s == ScannerState.CONNECTED.value):
+        with qtbot.waitSignal(
+            scanner.stateChanged, timeout=5000, check_params_cb=lambda s: s == ScannerState.CONNECTED.value
+        ):
             port.plug()
         _device_status(supervisor, "kiosk-1", "scanner", "ok")
-        with qtbot.waitSignal(scanner.scanned, timeout=5000) as scan:      # scans resume
+        with qtbot.waitSignal(scanner.scanned, timeout=5000) as scan:  # scans resume
             port.write(b"]Q1" + sign_booking_qr(hall.qr_secret, "hq", "BK-2", day).encode() + b"\r")
         reply = kiosk.request("check_in", qr_payload=scan.args[0], idempotency_key="scan-0000002")
         assert reply["type"] == "result", reply

@@ -37,35 +37,47 @@ def test_kill9_mid_load_loses_nothing_acknowledged(qtbot, tmp_path, database_url
     with qtbot.waitSignal(board.snapshotReceived, timeout=10_000):
         board.start()
 
-    kiosks = [KioskWorker(urls, f"kiosk-{n}", files.tokens[f"kiosk-{n}"], ("inquiry", "data_update", "mazaya"))
-              for n in (1, 2, 3)]
-    counters = [CounterWorker(urls, "alice", files.passwords["alice"], 3),
-                CounterWorker(urls, "bob", files.passwords["bob"], 4)]
+    kiosks = [
+        KioskWorker(urls, f"kiosk-{n}", files.tokens[f"kiosk-{n}"], ("inquiry", "data_update", "mazaya"))
+        for n in (1, 2, 3)
+    ]
+    counters = [
+        CounterWorker(urls, "alice", files.passwords["alice"], 3),
+        CounterWorker(urls, "bob", files.passwords["bob"], 4),
+    ]
     workers = [*kiosks, *counters]
     for worker in workers:
         worker.start()
     try:
-        qtbot.waitUntil(lambda: sum(len(k.told) for k in kiosks) >= 30 and sum(len(c.calls) for c in counters) >= 5,
-                        timeout=15_000)
+        qtbot.waitUntil(
+            lambda: sum(len(k.told) for k in kiosks) >= 30 and sum(len(c.calls) for c in counters) >= 5,
+            timeout=15_000,
+        )
         qtbot.wait(300)
-        server.kill()                                   # kill -9 while requests are in flight
+        server.kill()  # kill -9 while requests are in flight
         killed = time.monotonic()
         told_at_kill = sum(len(k.told) for k in kiosks)
-        qtbot.wait(400)                                 # clients see refused connections meanwhile
+        qtbot.wait(400)  # clients see refused connections meanwhile
         server.start()
         back = server.wait_listening()
 
         # a resync after the kill counts (a client retrying every 50 ms can be back before the test's own
         # poll notices the new server listening, i.e. before ``back``)
         def everyone_resynced() -> bool:
-            return (all(w.resynced_at and w.resynced_at[-1] > killed for w in workers)
-                    and bool(board_snapshots) and board_snapshots[-1] > killed)
+            return (
+                all(w.resynced_at and w.resynced_at[-1] > killed for w in workers)
+                and bool(board_snapshots)
+                and board_snapshots[-1] > killed
+            )
 
         try:
             qtbot.waitUntil(everyone_resynced, timeout=int(RESYNC_BOUND * 1000) + 2000)
         except Exception:
-            late = [f"{w.name} (failure: {w.failure!r})" for w in workers
-                    if not (w.resynced_at and w.resynced_at[-1] > killed)]
+            late = [
+                f"{w.name} (failure: {w.failure!r})"
+                for w in workers
+                if not (w.resynced_at and w.resynced_at[-1] > killed)
+            ]
             if not (board_snapshots and board_snapshots[-1] > killed):
                 late.append(f"board (qtkit, state {board.state})")
             raise AssertionError(f"not resynced {RESYNC_BOUND + 2:g} s after the restart: {late}") from None
@@ -80,18 +92,18 @@ def test_kill9_mid_load_loses_nothing_acknowledged(qtbot, tmp_path, database_url
             worker.join(10)
         board.stop()
         qtbot.waitUntil(lambda: board._socket is None, timeout=5000)
-        qtbot.wait(100)                                 # let Qt finish its closing handshake
+        qtbot.wait(100)  # let Qt finish its closing handshake
         assert server.stop() == 0
 
     for worker in workers:
         assert worker.failure is None, (worker.name, worker.failure)
-        assert worker.connects >= 2, worker.name        # each one really lost its connection and came back
+        assert worker.connects >= 2, worker.name  # each one really lost its connection and came back
 
     issued = journal_issued(database_url, branch)
     per_key = Counter(e.idempotency_key for e in issued)
     assert per_key and max(per_key.values()) == 1, [k for k, n in per_key.items() if n > 1]
     numbers = Counter(e.number for e in issued)
-    assert max(numbers.values()) == 1                   # no ticket number handed out twice either
+    assert max(numbers.values()) == 1  # no ticket number handed out twice either
     by_key = {e.idempotency_key: e.number for e in issued}
     for kiosk in kiosks:
         for key, number in kiosk.told.items():
@@ -99,7 +111,11 @@ def test_kill9_mid_load_loses_nothing_acknowledged(qtbot, tmp_path, database_url
 
     journal = Journal.open(database_url)
     try:
-        called = {e.ticket_id.rsplit("-", 1)[-1] for _, _, e in journal.events(branch) if isinstance(e, TicketCalled)}
+        called = {
+            e.ticket_id.rsplit("-", 1)[-1]
+            for _, _, e in journal.events(branch)
+            if isinstance(e, TicketCalled)
+        }
     finally:
         journal.close()
     for counter in counters:

@@ -43,18 +43,18 @@ def test_database_down_and_back_under_a_running_server(tmp_path, live_postgres):
             told[f"before-{n:04d}"] = reply["data"]["ticket"]["number"]
         assert counter.request("call_next")["data"]["ticket"]["number"] == told["before-0000"]
 
-        live_postgres.stop()                                        # like a crash: no shutdown checkpoint
+        live_postgres.stop()  # like a crash: no shutdown checkpoint
         reply = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="during-0001")
         assert reply["type"] == "error" and reply["code"] == "database_unavailable", reply
         assert reply["message"] and reply["message_ar"]
         assert counter.request("start_service")["code"] == "database_unavailable"
-        assert kiosk.request("ping")["type"] == "result"            # the connection stays
+        assert kiosk.request("ping")["type"] == "result"  # the connection stays
         status, health = _healthz(server.port)
         assert status == 503 and health["status"] == "degraded" and health["database"] is False
 
         live_postgres.start()
         deadline = time.monotonic() + 15
-        while True:                                                 # the kiosk retries the same press
+        while True:  # the kiosk retries the same press
             reply = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="during-0001")
             if reply["type"] == "result" or time.monotonic() > deadline:
                 break
@@ -62,7 +62,7 @@ def test_database_down_and_back_under_a_running_server(tmp_path, live_postgres):
             time.sleep(0.2)
         assert reply["type"] == "result", reply
         told["during-0001"] = reply["data"]["ticket"]["number"]
-        assert reply["data"]["ticket"]["number"] == "C006"           # numbering went on where it stopped
+        assert reply["data"]["ticket"]["number"] == "C006"  # numbering went on where it stopped
         assert counter.request("start_service")["type"] == "result"
         assert counter.request("finish", outcome="completed")["type"] == "result"
         again = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="during-0001")
@@ -74,7 +74,7 @@ def test_database_down_and_back_under_a_running_server(tmp_path, live_postgres):
         counter.close()
         assert server.stop() == 0
     events = server.log_events()
-    assert sum(1 for e in events if e.get("event") == "listening") == 1   # never restarted
+    assert sum(1 for e in events if e.get("event") == "listening") == 1  # never restarted
     assert any(e.get("event") == "database" and e.get("result") == "database_unavailable" for e in events)
     assert any(e.get("event") == "branch_lock" and e.get("result") == "retaken" for e in events)
     issued = journal_issued(live_postgres.url, branch)

@@ -41,9 +41,12 @@ def answered_at(url: str, token: str, timeout: float = 20.0) -> float:
     while time.monotonic() < deadline:
         try:
             with SyncClient(url, timeout=2) as client:
-                if client.login_device(token)["type"] == "result" and client.request("ping")["type"] == "result":
+                if (
+                    client.login_device(token)["type"] == "result"
+                    and client.request("ping")["type"] == "result"
+                ):
                     return time.monotonic()
-        except (OSError, TimeoutError, Exception):  # noqa: BLE001 - not up yet
+        except (OSError, TimeoutError, Exception):
             time.sleep(0.02)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
@@ -59,7 +62,7 @@ def test_standby_takes_over_after_kill9_and_clients_follow(qtbot, tmp_path, live
     while not any(e.get("event") == "standby" for e in second.log_events()):
         assert time.monotonic() < deadline, second.log_text()
         time.sleep(0.05)
-    assert refuses(second.port)                                    # the standby does not listen
+    assert refuses(second.port)  # the standby does not listen
     urls = [first.url, second.url]
 
     board = HallClient(urls, DeviceLogin(files.tokens["board-1"]), backoff_start=0.2, backoff_max=1.0)
@@ -83,7 +86,7 @@ def test_standby_takes_over_after_kill9_and_clients_follow(qtbot, tmp_path, live
         told = sum(len(k.told) for k in kiosks)
         qtbot.waitUntil(lambda: sum(len(k.told) for k in kiosks) >= told + 20, timeout=10_000)
 
-        first.start()                                              # the old active comes back: as standby
+        first.start()  # the old active comes back: as standby
         deadline = time.monotonic() + 20
         while not first.listening() and not any(e.get("event") == "standby" for e in first.log_events()[-5:]):
             assert time.monotonic() < deadline
@@ -120,8 +123,9 @@ def test_active_that_lost_its_lock_stops_serving(tmp_path, live_postgres):
     files.add_staff(live_postgres.url)
     first = ServerProcess(files, live_postgres.url, log_path=tmp_path / "first.log").start()
     first.wait_listening()
-    second = ServerProcess(files, live_postgres.url, log_path=tmp_path / "second.log",
-                           extra=("--lock-poll", "0.05")).start()
+    second = ServerProcess(
+        files, live_postgres.url, log_path=tmp_path / "second.log", extra=("--lock-poll", "0.05")
+    ).start()
     deadline = time.monotonic() + 20
     while not any(e.get("event") == "standby" for e in second.log_events()):
         assert time.monotonic() < deadline
@@ -131,20 +135,28 @@ def test_active_that_lost_its_lock_stops_serving(tmp_path, live_postgres):
     lock_sql = "((classid::bigint << 32) | objid::bigint) = (:key & x'FFFFFFFFFFFFFFFF'::bigint)"
     try:
         with engine.connect() as thief, engine.connect() as admin:  # the thief plays "another server"
-            holder = admin.execute(text(
-                f"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND {lock_sql}"),
-                {"key": key}).scalar()
+            holder = admin.execute(
+                text(f"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND {lock_sql}"),
+                {"key": key},
+            ).scalar()
             assert holder is not None
             admin.commit()
             # The thief queues on the lock before the holder dies: PostgreSQL grants a released lock to the
             # session already waiting, so neither the standby's poll nor the old active's re-take can win.
-            grabbed = threading.Thread(target=lambda: (
-                thief.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key}), thief.commit()))
+            grabbed = threading.Thread(
+                target=lambda: (
+                    thief.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key}),
+                    thief.commit(),
+                )
+            )
             grabbed.start()
             deadline = time.monotonic() + 10
-            while not admin.execute(text(
-                    f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND {lock_sql}"),
-                    {"key": key}).scalar():
+            while not admin.execute(
+                text(
+                    f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND {lock_sql}"
+                ),
+                {"key": key},
+            ).scalar():
                 admin.commit()
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
@@ -153,10 +165,12 @@ def test_active_that_lost_its_lock_stops_serving(tmp_path, live_postgres):
             grabbed.join(10)
             assert not grabbed.is_alive()
             deadline = time.monotonic() + 10
-            while not refuses(first.port):                         # the old active stops serving
+            while not refuses(first.port):  # the old active stops serving
                 assert time.monotonic() < deadline, first.log_text()[-2000:]
                 time.sleep(0.05)
-            assert any(e.get("event") == "branch_lock" and e.get("result") == "lost" for e in first.log_events())
+            assert any(
+                e.get("event") == "branch_lock" and e.get("result") == "lost" for e in first.log_events()
+            )
             assert refuses(second.port)
             thief.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
             thief.commit()
@@ -168,7 +182,10 @@ def test_active_that_lost_its_lock_stops_serving(tmp_path, live_postgres):
         active = first if not refuses(first.port) else second
         with SyncClient(active.url) as kiosk:
             assert kiosk.login_device(files.tokens["kiosk-1"])["type"] == "result"
-            assert kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="after-0001")["type"] == "result"
+            assert (
+                kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="after-0001")["type"]
+                == "result"
+            )
         assert refuses((second if active is first else first).port)
     finally:
         engine.dispose()

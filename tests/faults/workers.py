@@ -61,7 +61,7 @@ class Link:
     def close(self) -> None:
         try:
             self.ws.close()
-        except Exception:  # noqa: BLE001 - already dead
+        except Exception:
             pass
 
 
@@ -112,7 +112,7 @@ class Worker(threading.Thread):
             self.work()
         except InterruptedError:
             pass
-        except BaseException as error:  # noqa: BLE001 - reported to the test
+        except BaseException as error:
             self.failure = error
         finally:
             if self.link is not None:
@@ -123,8 +123,14 @@ class Worker(threading.Thread):
 
 
 class KioskWorker(Worker):
-    def __init__(self, urls: list[str], device: str, token: str, services: tuple[str, ...] = ("inquiry",),
-                 pause: float = 0.02) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        device: str,
+        token: str,
+        services: tuple[str, ...] = ("inquiry",),
+        pause: float = 0.02,
+    ) -> None:
         super().__init__(urls, device)
         self.device, self.token, self.services, self.pause = device, token, services, pause
         self.told: dict[str, str] = {}
@@ -174,7 +180,9 @@ class CounterWorker(Worker):
 
     def login(self, link: Link) -> None:
         if self.session_token is None:
-            reply = link.request("login", username=self.username, password=self.password, counter=self.counter)
+            reply = link.request(
+                "login", username=self.username, password=self.password, counter=self.counter
+            )
             assert reply["type"] == "result", reply
             self.session_token = reply["data"]["session_token"]
             self.password = ""  # like the Qt client: never kept after the first login

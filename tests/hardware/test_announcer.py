@@ -50,12 +50,22 @@ def test_recall_and_speech_forms() -> None:
         compose_call("A012", 0)
 
 
-@pytest.mark.parametrize(("n", "arabic", "english"), [
-    (0, "صفر", "zero"), (3, "ثلاثة", "three"), (10, "عشرة", "ten"), (13, "ثلاثة عشر", "thirteen"),
-    (21, "واحد وعشرون", "twenty-one"), (100, "مئة", "one hundred"), (200, "مئتان", "two hundred"),
-    (345, "ثلاثمئة وخمسة وأربعون", "three hundred and forty-five"), (1000, "ألف", "one thousand"),
-    (2005, "ألفان وخمسة", "two thousand and five"), (3000, "ثلاثة آلاف", "three thousand"),
-])
+@pytest.mark.parametrize(
+    ("n", "arabic", "english"),
+    [
+        (0, "صفر", "zero"),
+        (3, "ثلاثة", "three"),
+        (10, "عشرة", "ten"),
+        (13, "ثلاثة عشر", "thirteen"),
+        (21, "واحد وعشرون", "twenty-one"),
+        (100, "مئة", "one hundred"),
+        (200, "مئتان", "two hundred"),
+        (345, "ثلاثمئة وخمسة وأربعون", "three hundred and forty-five"),
+        (1000, "ألف", "one thousand"),
+        (2005, "ألفان وخمسة", "two thousand and five"),
+        (3000, "ثلاثة آلاف", "three thousand"),
+    ],
+)
 def test_number_words(n: int, arabic: str, english: str) -> None:
     assert arabic_number_words(n, diacritics=False) == arabic
     assert english_number_words(n) == english
@@ -143,7 +153,9 @@ def test_no_audio_device_logs_once_and_continues(qtbot: QtBot, caplog: pytest.Lo
     with caplog.at_level(logging.WARNING, logger="hardware.announcer"):
         done: list[CallAnnouncement] = []
         announcer.finished.connect(done.append)
-        with qtbot.waitSignal(announcer.finished, timeout=5000, check_params_cb=lambda c: c.ticket_number == "A002"):
+        with qtbot.waitSignal(
+            announcer.finished, timeout=5000, check_params_cb=lambda c: c.ticket_number == "A002"
+        ):
             announcer.announce("A001", 1)
             announcer.announce("A002", 2)
     assert [c.ticket_number for c in done] == ["A001", "A002"]

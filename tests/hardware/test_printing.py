@@ -45,8 +45,10 @@ def test_dummy_bytes_are_init_raster_cut(qapp: object, printout_ar: TicketPrinto
     assert len(blocks) == 1
     block = blocks[0]
     assert (block.width, block.height) == (image.width, image.height)
-    assert data[block.offset - 2: block.offset] == b"\x1b@"  # nothing but init before the raster
-    decoded = bytes(0 if block.is_black(x, y) else 255 for y in range(block.height) for x in range(block.width))
+    assert data[block.offset - 2 : block.offset] == b"\x1b@"  # nothing but init before the raster
+    decoded = bytes(
+        0 if block.is_black(x, y) else 255 for y in range(block.height) for x in range(block.width)
+    )
     assert decoded == image.pixels
     raster = Image.frombytes("1", (block.width, block.height), block.data).point(lambda v: 255 - v)
     assert [r.text for r in zxingcpp.read_barcodes(raster.convert("L"))] == [printout_ar.status_url]
@@ -95,8 +97,9 @@ def test_status_mapping_never_says_adequate_without_reply() -> None:
     assert status_from_replies(0x1A, None, None) is PrinterStatus.OFFLINE
 
 
-def test_print_on_fake_network_printer(qapp: object, network_printer: type[FakeNetworkPrinter],
-                                       printout_en: TicketPrintout) -> None:
+def test_print_on_fake_network_printer(
+    qapp: object, network_printer: type[FakeNetworkPrinter], printout_en: TicketPrintout
+) -> None:
     fake = network_printer({1: 0x12, 4: 0x12})
     printer = open_printer(fake.url, "TM-T88V")
     assert isinstance(printer, EscposPrinter)
@@ -113,8 +116,9 @@ def test_print_on_fake_network_printer(qapp: object, network_printer: type[FakeN
     assert result.bytes_sent == len(data)
 
 
-def test_no_print_when_paper_out(qapp: object, network_printer: type[FakeNetworkPrinter],
-                                 printout_en: TicketPrintout) -> None:
+def test_no_print_when_paper_out(
+    qapp: object, network_printer: type[FakeNetworkPrinter], printout_en: TicketPrintout
+) -> None:
     fake = network_printer(STATUS_CASES["paper_out"][0])
     result = open_printer(fake.url).print_ticket(printout_en, timeout=5)
     assert not result.ok
@@ -122,7 +126,9 @@ def test_no_print_when_paper_out(qapp: object, network_printer: type[FakeNetwork
     assert b"\x1dv0" not in fake.received
 
 
-def test_virtual_printer_writes_png_and_bin(qapp: object, tmp_path: Path, printout_ar: TicketPrintout) -> None:
+def test_virtual_printer_writes_png_and_bin(
+    qapp: object, tmp_path: Path, printout_ar: TicketPrintout
+) -> None:
     printer = open_printer(f"virtual:{tmp_path / 'out'}", "POS-5890")
     assert isinstance(printer, VirtualPrinter) and printer.width == 384
     result = printer.print_ticket(printout_ar)
@@ -139,8 +145,10 @@ def test_virtual_printer_writes_png_and_bin(qapp: object, tmp_path: Path, printo
 def test_print_service_reports_success_and_failure(qtbot: QtBot, printout_ar: TicketPrintout) -> None:
     fake = RecordingPrinter(statuses=[PrinterStatus.READY, PrinterStatus.PAPER_NEAR_END])
     service = PrintService(fake, timeout=10)
-    with qtbot.waitSignal(service.statusChanged, timeout=10_000) as status, \
-            qtbot.waitSignal(service.finished, timeout=10_000) as done:
+    with (
+        qtbot.waitSignal(service.statusChanged, timeout=10_000) as status,
+        qtbot.waitSignal(service.finished, timeout=10_000) as done,
+    ):
         job = service.submit(printout_ar)
     result = done.args[0]
     assert result.ok and result.job_id == job and result.ticket_number == "A012"
@@ -173,11 +181,19 @@ def test_printer_urls() -> None:
     assert (net.target, net.port) == ("192.0.2.10", 9100)
     assert parse_printer_url("network:printer.hall").port == 9100
     assert (parse_printer_url("network:[::1]:9101").target, parse_printer_url("network:[::1]:9101").port) == (
-        "::1", 9101)
+        "::1",
+        9101,
+    )
     assert parse_printer_url("file:/dev/usb/lp0").target == "/dev/usb/lp0"
     assert parse_printer_url("virtual:/tmp/t").kind == "virtual"
-    for bad, message in [("usb:04b8", "usb:VID:PID"), ("usb:zz:01", "hex"), ("lpt:1", "unknown printer URL"),
-                         ("network:host:0", "port"), ("serial:/dev/x?baud=fast", "baud"), ("file:", "missing")]:
+    for bad, message in [
+        ("usb:04b8", "usb:VID:PID"),
+        ("usb:zz:01", "hex"),
+        ("lpt:1", "unknown printer URL"),
+        ("network:host:0", "port"),
+        ("serial:/dev/x?baud=fast", "baud"),
+        ("file:", "missing"),
+    ]:
         with pytest.raises(PrinterUrlError, match=message):
             parse_printer_url(bad)
 
@@ -204,8 +220,21 @@ def run_cli(*argv: str) -> int:
 
 def test_cli_sample_and_print(qapp: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ticket.png"
-    assert run_cli("ticket", "sample", "--width", "384", "--lang", "en", "--digits", "arabic-indic",
-                   "--out", str(out)) == 0
+    assert (
+        run_cli(
+            "ticket",
+            "sample",
+            "--width",
+            "384",
+            "--lang",
+            "en",
+            "--digits",
+            "arabic-indic",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     with Image.open(out) as image:
         assert image.size[0] == 384
     assert run_cli("ticket", "print", "--printer", f"virtual:{tmp_path / 'v'}", "--profile", "TM-T88V") == 0
@@ -213,19 +242,23 @@ def test_cli_sample_and_print(qapp: object, tmp_path: Path, capsys: pytest.Captu
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("argv", [
-    ("ticket", "sample", "--width", "600", "--out", "x.png"),
-    ("ticket", "print", "--printer", "lpt:1"),
-    ("ticket", "print", "--printer", "virtual:/tmp/x", "--profile", "TM-NOPE"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("ticket", "sample", "--width", "600", "--out", "x.png"),
+        ("ticket", "print", "--printer", "lpt:1"),
+        ("ticket", "print", "--printer", "virtual:/tmp/x", "--profile", "TM-NOPE"),
+    ],
+)
 def test_cli_bad_arguments(qapp: object, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
     assert run_cli(*argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("dawr ticket: error: ") and err.count("\n") == 1
 
 
-def test_cli_unreachable_printer_fails(qapp: object, network_printer: type[FakeNetworkPrinter],
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_unreachable_printer_fails(
+    qapp: object, network_printer: type[FakeNetworkPrinter], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = network_printer({})
     url = fake.url
     fake.close()

@@ -134,18 +134,26 @@ def test_arabic_indic_digits(qapp: object) -> None:
     assert western.pixels != indic.pixels
 
 
-@pytest.mark.parametrize(("minutes", "arabic", "english"), [
-    (None, "غير متاح حاليًا", "not available yet"),
-    (0, "أقل من دقيقة", "under a minute"),
-    (1, "نحو دقيقة واحدة", "about 1 minute"),
-    (2, "نحو دقيقتان", "about 2 minutes"),
-    (5, "نحو 5 دقائق", "about 5 minutes"),
-    (11, "نحو 11 دقيقة", "about 11 minutes"),
-])
+@pytest.mark.parametrize(
+    ("minutes", "arabic", "english"),
+    [
+        (None, "غير متاح حاليًا", "not available yet"),
+        (0, "أقل من دقيقة", "under a minute"),
+        (1, "نحو دقيقة واحدة", "about 1 minute"),
+        (2, "نحو دقيقتان", "about 2 minutes"),
+        (5, "نحو 5 دقائق", "about 5 minutes"),
+        (11, "نحو 11 دقيقة", "about 11 minutes"),
+    ],
+)
 def test_wait_wording(minutes: int | None, arabic: str, english: str) -> None:
     base = sample_printout("ar")
-    printout = TicketPrintout(**{**{f: getattr(base, f) for f in base.__dataclass_fields__},
-                                 "estimated_wait_minutes": minutes, "people_ahead": 0})
+    printout = TicketPrintout(
+        **{
+            **{f: getattr(base, f) for f in base.__dataclass_fields__},
+            "estimated_wait_minutes": minutes,
+            "people_ahead": 0,
+        }
+    )
     texts = [b.text for b in text_lines(ticket_blocks(printout))]
     assert f"وقت الانتظار المتوقع: {arabic}" in texts
     assert f"Estimated wait: {english}" in texts
@@ -162,8 +170,12 @@ def test_missing_fonts_fall_back_with_warning(qapp: object, caplog: pytest.LogCa
     from PySide6.QtGui import QFontDatabase
 
     with caplog.at_level(logging.WARNING, logger="hardware.fonts"):
-        family = _pick(("No Such Font 1", "No Such Font 2"), set(QFontDatabase.families()),
-                       QFontDatabase.WritingSystem.Arabic, "Arabic")
+        family = _pick(
+            ("No Such Font 1", "No Such Font 2"),
+            set(QFontDatabase.families()),
+            QFontDatabase.WritingSystem.Arabic,
+            "Arabic",
+        )
     assert family and "No Such Font 1" in caplog.text
     image = render_ticket(sample_printout("ar"), 384, fonts=FontChoice("No Such Font", "Nor This One"))
     assert image.black_count() > 1000

@@ -97,8 +97,9 @@ def test_serial_scanner_over_pty(qtbot: QtBot, pty: Pty) -> None:
             pty.write(b"CR-ONLY\rLF-ONLY\nCRLF\r\n")
         assert got == ["http://hall/t/abc", "CR-ONLY", "LF-ONLY", "CRLF"]
 
-        with qtbot.waitSignal(scanner.stateChanged, timeout=5000,
-                              check_params_cb=lambda s: s == "disconnected"):
+        with qtbot.waitSignal(
+            scanner.stateChanged, timeout=5000, check_params_cb=lambda s: s == "disconnected"
+        ):
             pty.unplug()
         assert scanner.state is ScannerState.DISCONNECTED
         with qtbot.waitSignal(scanner.stateChanged, timeout=5000, check_params_cb=lambda s: s == "connected"):
@@ -130,7 +131,10 @@ def test_wedge_burst_is_a_scan(qtbot: QtBot, field: QLineEdit) -> None:
     scanner = KeyboardWedgeScanner(field, clock=FakeClock(step=0.004))  # a key every 4 ms
     scanner.start()
     QTest.keyClicks(field, "DAWR-A012")
-    with qtbot.waitSignal(scanner.scanned, timeout=1000) as blocker, qtbot.assertNotEmitted(field.returnPressed):
+    with (
+        qtbot.waitSignal(scanner.scanned, timeout=1000) as blocker,
+        qtbot.assertNotEmitted(field.returnPressed),
+    ):
         QTest.keyClick(field, Qt.Key.Key_Return)
     assert blocker.args == ["DAWR-A012"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, text
@@ -26,7 +26,7 @@ from server.store.journal import Journal
 from server.store.records import from_record, to_record
 
 SECRET = b"journal-test-secret"
-NINE = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+NINE = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 BAHRAIN = timezone(timedelta(hours=3))
 
 
@@ -38,15 +38,23 @@ def all_day_config():  # type: ignore[no-untyped-def]
 
 def busy_morning(hall: Hall, start: datetime) -> datetime:
     now = start
-    hall.handle(ImportAppointments((
-        Booking("HQ-1", "850101234", "Fatima", "", "mazaya", "hq", now + timedelta(minutes=10)),
-        Booking("HQ-2", "900202345", "Ahmed", "", "housing", "hq", now + timedelta(days=1)),
-    )), now)
+    hall.handle(
+        ImportAppointments(
+            (
+                Booking("HQ-1", "850101234", "Fatima", "", "mazaya", "hq", now + timedelta(minutes=10)),
+                Booking("HQ-2", "900202345", "Ahmed", "", "housing", "hq", now + timedelta(days=1)),
+            )
+        ),
+        now,
+    )
     for counter in (1, 3, 8):
         hall.handle(OpenCounter(counter, f"staff{counter}"), now)
     for i in range(6):
         now += timedelta(minutes=1)
-        hall.handle(IssueTicket(["inquiry", "mazaya", "data_update"][i % 3], token=f"t{i}", idempotency_key=f"k{i}"), now)
+        hall.handle(
+            IssueTicket(["inquiry", "mazaya", "data_update"][i % 3], token=f"t{i}", idempotency_key=f"k{i}"),
+            now,
+        )
     hall.handle(CheckIn(reference="HQ-1", token="appt"), now)
     now += timedelta(minutes=2)
     hall.handle(CallNext(3), now)
@@ -61,13 +69,17 @@ def busy_morning(hall: Hall, start: datetime) -> datetime:
     return now
 
 
-def test_every_acknowledged_event_is_stored_in_order_and_rebuild_gives_the_same_state(database_url: str) -> None:
+def test_every_acknowledged_event_is_stored_in_order_and_rebuild_gives_the_same_state(
+    database_url: str,
+) -> None:
     journal = Journal.open(database_url)
     try:
         hall = Hall.open(all_day_config(), journal, SECRET)
         busy_morning(hall, NINE)
         stored = journal.state_events("hq")
-        assert [seq for seq, _ in stored] == list(range(1, len(stored) + 1)) == list(range(1, hall.last_seq + 1))
+        assert (
+            [seq for seq, _ in stored] == list(range(1, len(stored) + 1)) == list(range(1, hall.last_seq + 1))
+        )
         types = [e.type for _, e in stored]
         assert types[0] == "day_started" and "cap_overrun" in types and types.count("ticket_issued") == 7
         rebuilt = Hall.open(all_day_config(), journal, SECRET)
@@ -95,8 +107,9 @@ def test_rebuild_after_a_day_change_keeps_future_bookings_and_drops_the_old_day(
         journal.close()
 
 
-def test_a_failed_commit_acknowledges_nothing_and_a_retry_gives_one_ticket(database_url: str,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_acknowledges_nothing_and_a_retry_gives_one_ticket(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     journal = Journal.open(database_url)
     try:
         hall = Hall.open(all_day_config(), journal, SECRET)
@@ -108,12 +121,18 @@ def test_a_failed_commit_acknowledges_nothing_and_a_retry_gives_one_ticket(datab
 
         monkeypatch.setattr(journal, "append", database_down)
         with pytest.raises(JournalError):
-            hall.handle(IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=5))
+            hall.handle(
+                IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=5)
+            )
         # Nothing of the refused write is left in memory either.
         assert list(hall.engine.tickets) == ["20261122-C001"]
         monkeypatch.setattr(journal, "append", real_append)
-        first = hall.handle(IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=6))
-        again = hall.handle(IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=7))
+        first = hall.handle(
+            IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=6)
+        )
+        again = hall.handle(
+            IssueTicket("inquiry", token="b", idempotency_key="kiosk1-2"), NINE + timedelta(seconds=7)
+        )
         assert first.ticket_id == again.ticket_id == "20261122-C002" and again.events == []
         # A server that crashed now and restarted sees exactly the acknowledged tickets.
         restarted = Hall.open(all_day_config(), journal, SECRET)
@@ -170,8 +189,11 @@ def test_every_event_type_survives_the_record_round_trip() -> None:
     events = engine.advance(now)
     for command in (
         ImportAppointments((Booking("HQ-1", "1", "n", "p", "mazaya", "hq", now + timedelta(minutes=5)),)),
-        OpenCounter(1, "noor"), IssueTicket("inquiry", priority=True, token="t", idempotency_key="k"),
-        CheckIn(reference="HQ-1", token="u"), CallNext(1), StartService(1),
+        OpenCounter(1, "noor"),
+        IssueTicket("inquiry", priority=True, token="t", idempotency_key="k"),
+        CheckIn(reference="HQ-1", token="u"),
+        CallNext(1),
+        StartService(1),
     ):
         events += engine.execute(command, now).events
     now += timedelta(minutes=9)
@@ -180,9 +202,17 @@ def test_every_event_type_survives_the_record_round_trip() -> None:
     journal_events.extend(events)
     for event in journal_events:
         assert from_record(to_record(event)) == event
-    assert {e.type for e in journal_events} >= {"day_started", "appointments_imported", "ticket_issued",
-                                                "ticket_called", "service_started", "cap_warning",
-                                                "cap_overrun", "ticket_finished", "counter_opened"}
+    assert {e.type for e in journal_events} >= {
+        "day_started",
+        "appointments_imported",
+        "ticket_issued",
+        "ticket_called",
+        "service_started",
+        "cap_warning",
+        "cap_overrun",
+        "ticket_finished",
+        "counter_opened",
+    }
 
 
 def test_malformed_records_are_refused_with_a_reason() -> None:

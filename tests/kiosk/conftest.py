@@ -18,13 +18,13 @@ from kiosk.app import Kiosk, build_kiosk
 from kiosk.settings import KioskSettings
 from kiosk.state import Screen
 from qtkit.client import DeviceLogin, HallClient
-from server.net.app import HallServer
 from server.core.appointments import sign_booking_qr
 from server.core.config import BranchConfig, load_default_config
+from server.net.app import HallServer
+from server.net.ws import HallEndpoint, serve_hall
 from server.store.journal import Journal
 from server.store.staff import StaffStore
 from server.testing import DEFAULT_DEVICES, TEST_QR_SECRET, FakeClock, SyncClient, with_devices
-from server.net.ws import HallEndpoint, serve_hall
 
 ADMIN_PASSWORD = "adam-test-password"
 
@@ -65,7 +65,7 @@ class Hall:
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self._serve())
-        except BaseException as error:  # noqa: BLE001 - reported to start()
+        except BaseException as error:
             self._error = error
             self._ready.set()
         finally:
@@ -89,7 +89,12 @@ class Hall:
 
     def stop(self) -> None:
         """Stop the server (every connection is closed) and wait until it is down."""
-        if self._loop is not None and self._stop is not None and self._thread is not None and self._thread.is_alive():
+        if (
+            self._loop is not None
+            and self._stop is not None
+            and self._thread is not None
+            and self._thread.is_alive()
+        ):
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(20)
 
@@ -101,6 +106,7 @@ class Hall:
         async def call() -> Any:
             async with server.lock:
                 return work(server)
+
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(10)
 
     def tickets(self) -> list[Any]:
@@ -116,8 +122,10 @@ class Hall:
         zone = self.config.zone
         lines = ["reference,national_id,name,phone,service,branch,slot"]
         for reference, national_id, service, branch, slot in rows:
-            lines.append(f"{reference},{national_id},Citizen,36000000,{service},{branch},"
-                         f"{slot.astimezone(zone):%Y-%m-%d %H:%M}")
+            lines.append(
+                f"{reference},{national_id},Citizen,36000000,{service},{branch},"
+                f"{slot.astimezone(zone):%Y-%m-%d %H:%M}"
+            )
         with SyncClient(self.url) as admin:
             assert admin.login("adam", ADMIN_PASSWORD)["type"] == "result"
             reply = admin.request("import_appointments", csv="\n".join(lines) + "\n")
@@ -160,7 +168,9 @@ class KioskRig:
     """A kiosk under test: ``kiosk`` (state, controller, window), ``printer`` (RecordingPrinter),
     ``scanner`` (FakeScanner), ``client``; ``tap(name)`` clicks a button of the current screen."""
 
-    def __init__(self, kiosk: Kiosk, printer: RecordingPrinter, scanner: FakeScanner, client: HallClient) -> None:
+    def __init__(
+        self, kiosk: Kiosk, printer: RecordingPrinter, scanner: FakeScanner, client: HallClient
+    ) -> None:
         self.kiosk, self.printer, self.scanner, self.client = kiosk, printer, scanner, client
         self.state = kiosk.state
         self.controller = kiosk.controller
@@ -192,15 +202,20 @@ def kiosk_factory(qtbot: Any) -> Iterator[Callable[..., KioskRig]]:
     until it shows its resting screen. All are stopped after the test."""
     rigs: list[KioskRig] = []
 
-    def make(hall: Hall, statuses: list[PrinterStatus] | None = None, device: str = "kiosk-1",
-             **overrides: Any) -> KioskRig:
-        settings = KioskSettings(server=hall.url, token=hall.tokens[device], request_timeout_seconds=3.0,
-                                 admin_pin="2468").merged(**overrides)
+    def make(
+        hall: Hall, statuses: list[PrinterStatus] | None = None, device: str = "kiosk-1", **overrides: Any
+    ) -> KioskRig:
+        settings = KioskSettings(
+            server=hall.url, token=hall.tokens[device], request_timeout_seconds=3.0, admin_pin="2468"
+        ).merged(**overrides)
         printer = RecordingPrinter(statuses=statuses)
         scanner = FakeScanner()
-        client = HallClient([hall.url], DeviceLogin(settings.token), backoff_start=0.05, backoff_max=0.2,
-                            ping_seconds=30)
-        kiosk = build_kiosk(settings, client=client, printer=PrintService(printer, timeout=5), scanner=scanner)
+        client = HallClient(
+            [hall.url], DeviceLogin(settings.token), backoff_start=0.05, backoff_max=0.2, ping_seconds=30
+        )
+        kiosk = build_kiosk(
+            settings, client=client, printer=PrintService(printer, timeout=5), scanner=scanner
+        )
         qtbot.addWidget(kiosk.window)
         kiosk.window.setFixedSize(1920, 1080)
         kiosk.start()

@@ -19,8 +19,9 @@ def wait_screen(qtbot: Any, rig: KioskRig, screen: Screen, timeout: int = 8000) 
 
 
 def wait_printed(qtbot: Any, rig: KioskRig, jobs: int = 1) -> None:
-    qtbot.waitUntil(lambda: rig.state.print_state in ("printed", "failed") and len(rig.printer.jobs) >= jobs,
-                    timeout=8000)
+    qtbot.waitUntil(
+        lambda: rig.state.print_state in ("printed", "failed") and len(rig.printer.jobs) >= jobs, timeout=8000
+    )
 
 
 # --------------------------------------------------------------------------------------------- walk-in
@@ -33,7 +34,9 @@ def test_walk_in_ticket_in_arabic(qtbot: Any, hall: Hall, kiosk_factory: Any) ->
     assert rig.window.find("service:supervisor") is None
     assert rig.window.find("service:mazaya").height() >= 90
 
-    with qtbot.waitSignal(rig.controller.screenChanged, check_params_cb=lambda s: s == "ticket", timeout=8000):
+    with qtbot.waitSignal(
+        rig.controller.screenChanged, check_params_cb=lambda s: s == "ticket", timeout=8000
+    ):
         rig.tap("service:mazaya")
     wait_printed(qtbot, rig)
 
@@ -83,13 +86,15 @@ def test_priority_ticket(qtbot: Any, hall: Hall, kiosk_factory: Any) -> None:
 
 # ------------------------------------------------------------------------------------------- check-in
 def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> None:
-    hall.import_bookings([
-        ("BK-ON-TIME", "850100001", "mazaya", "hq", hall.local(9, 10)),
-        ("BK-EARLY", "850100002", "housing", "hq", hall.local(11, 0)),
-        ("BK-LATE", "850100003", "inquiry", "hq", hall.local(8, 0)),
-        ("BK-DANAT", "850100004", "mazaya", "danat", hall.local(9, 30)),
-        ("BK-OLD", "850100005", "mazaya", "hq", hall.local(9, 30, days=-2)),
-    ])
+    hall.import_bookings(
+        [
+            ("BK-ON-TIME", "850100001", "mazaya", "hq", hall.local(9, 10)),
+            ("BK-EARLY", "850100002", "housing", "hq", hall.local(11, 0)),
+            ("BK-LATE", "850100003", "inquiry", "hq", hall.local(8, 0)),
+            ("BK-DANAT", "850100004", "mazaya", "danat", hall.local(9, 30)),
+            ("BK-OLD", "850100005", "mazaya", "hq", hall.local(9, 30, days=-2)),
+        ]
+    )
     rig = kiosk_factory(hall)
 
     # checked in by QR: an appointment ticket, printed with its booking box
@@ -186,9 +191,13 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     assert len(hall.tickets()) == 2  # on time + late; nothing else made a ticket
 
 
-def test_too_late_when_the_branch_refuses_late_arrivals(qtbot: Any, hall_factory: Any, kiosk_factory: Any) -> None:
+def test_too_late_when_the_branch_refuses_late_arrivals(
+    qtbot: Any, hall_factory: Any, kiosk_factory: Any
+) -> None:
     base = load_default_config()
-    config = base.model_copy(update={"appointments": base.appointments.model_copy(update={"late_arrival": "refuse"})})
+    config = base.model_copy(
+        update={"appointments": base.appointments.model_copy(update={"late_arrival": "refuse"})}
+    )
     hall = hall_factory(config)
     hall.import_bookings([("BK-LATE", "850100003", "inquiry", "hq", hall.local(8, 0))])
     rig = kiosk_factory(hall)
@@ -202,7 +211,9 @@ def test_too_late_when_the_branch_refuses_late_arrivals(qtbot: Any, hall_factory
 
 def test_a_scan_arrives_on_any_screen(qtbot: Any, hall: Hall, kiosk_factory: Any) -> None:
     slots = {f"BK-S{i}": hall.local(9, 5 + i) for i in range(3)}
-    hall.import_bookings([(ref, f"85020000{i}", "mazaya", "hq", slot) for i, (ref, slot) in enumerate(slots.items())])
+    hall.import_bookings(
+        [(ref, f"85020000{i}", "mazaya", "hq", slot) for i, (ref, slot) in enumerate(slots.items())]
+    )
     rig = kiosk_factory(hall)
 
     rig.tap("priority")  # a service choice screen
@@ -221,8 +232,13 @@ def test_a_scan_arrives_on_any_screen(qtbot: Any, hall: Hall, kiosk_factory: Any
     # straight from the previous citizen's ticket screen
     previous = rig.state.ticket["number"]
     rig.scanner.feed(hall.qr("BK-S2", slots["BK-S2"]))
-    qtbot.waitUntil(lambda: rig.state.screen is Screen.TICKET and rig.state.ticket is not None
-                    and rig.state.ticket["number"] != previous)
+    qtbot.waitUntil(
+        lambda: (
+            rig.state.screen is Screen.TICKET
+            and rig.state.ticket is not None
+            and rig.state.ticket["number"] != previous
+        )
+    )
     assert {t.appointment_ref for t in hall.tickets()} == set(slots)
 
 
@@ -282,7 +298,9 @@ def test_retried_issue_gives_one_ticket(qtbot: Any, hall: Hall, kiosk_factory: A
     assert len(rig.printer.jobs) <= 1
 
 
-def test_timed_out_request_is_sent_again_with_the_same_key(qtbot: Any, hall: Hall, kiosk_factory: Any) -> None:
+def test_timed_out_request_is_sent_again_with_the_same_key(
+    qtbot: Any, hall: Hall, kiosk_factory: Any
+) -> None:
     rig = kiosk_factory(hall, request_timeout_seconds=0.5)
     sent: list[dict[str, Any]] = []
     original = rig.client.request

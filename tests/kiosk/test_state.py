@@ -7,18 +7,43 @@ from kiosk.state import KioskState, Print, Quit, ReportHealth, Screen, Send
 from kiosk.texts import hours_lines, minutes, people
 
 SERVICES = [
-    {"id": "mazaya", "prefix": "A", "name_ar": "مزايا", "name_en": "Mazaya", "available": True,
-     "priority_allowed": True, "waiting": 3, "wait_minutes": 7.5},
-    {"id": "supervisor", "prefix": "S", "name_ar": "المشرف", "name_en": "Supervisor", "available": False,
-     "priority_allowed": False, "waiting": 0, "wait_minutes": None},
+    {
+        "id": "mazaya",
+        "prefix": "A",
+        "name_ar": "مزايا",
+        "name_en": "Mazaya",
+        "available": True,
+        "priority_allowed": True,
+        "waiting": 3,
+        "wait_minutes": 7.5,
+    },
+    {
+        "id": "supervisor",
+        "prefix": "S",
+        "name_ar": "المشرف",
+        "name_en": "Supervisor",
+        "available": False,
+        "priority_allowed": False,
+        "waiting": 0,
+        "wait_minutes": None,
+    },
 ]
-TICKET = {"id": "20261122-A004", "number": "A004", "service_id": "mazaya", "kind": "walk_in", "people_ahead": 3,
-          "wait_minutes": 7.5, "status_path": "/t/abc"}
+TICKET = {
+    "id": "20261122-A004",
+    "number": "A004",
+    "service_id": "mazaya",
+    "kind": "walk_in",
+    "people_ahead": 3,
+    "wait_minutes": 7.5,
+    "status_path": "/t/abc",
+}
 
 
 def ready(**settings: object) -> KioskState:
     state = KioskState(KioskSettings(admin_pin="2468").merged(**settings))
-    state.snapshot({"branch": {"id": "hq", "name_ar": "المقر", "name_en": "HQ", "open": True}, "services": SERVICES})
+    state.snapshot(
+        {"branch": {"id": "hq", "name_ar": "المقر", "name_en": "HQ", "open": True}, "services": SERVICES}
+    )
     state.connection_up()
     return state
 
@@ -53,11 +78,17 @@ def test_retries_keep_the_idempotency_key() -> None:
 
 
 def test_each_check_in_error_has_its_screen() -> None:
-    expected = {"appointment_too_early": Screen.TOO_EARLY, "appointment_too_late": Screen.TOO_LATE,
-                "appointment_expired": Screen.EXPIRED, "appointment_wrong_branch": Screen.WRONG_BRANCH,
-                "appointment_not_found": Screen.NOT_FOUND, "appointment_already_checked_in": Screen.ALREADY_CHECKED_IN,
-                "appointment_forged": Screen.UNREADABLE, "branch_closed": Screen.CLOSED,
-                "numbers_exhausted": Screen.REFUSED}
+    expected = {
+        "appointment_too_early": Screen.TOO_EARLY,
+        "appointment_too_late": Screen.TOO_LATE,
+        "appointment_expired": Screen.EXPIRED,
+        "appointment_wrong_branch": Screen.WRONG_BRANCH,
+        "appointment_not_found": Screen.NOT_FOUND,
+        "appointment_already_checked_in": Screen.ALREADY_CHECKED_IN,
+        "appointment_forged": Screen.UNREADABLE,
+        "branch_closed": Screen.CLOSED,
+        "numbers_exhausted": Screen.REFUSED,
+    }
     for code, screen in expected.items():
         state = ready()
         [send] = state.scan("DAWR1:hq:BK-1:20261122:" + "0" * 32)
@@ -139,7 +170,15 @@ def test_closed_and_out_of_service_come_and_go() -> None:
 
 def test_arabic_wording() -> None:
     assert [people(n, "ar") for n in (0, 1, 2, 3, 11, 100)] == [
-        "لا أحد", "شخص واحد", "شخصان", "3 أشخاص", "11 شخصًا", "100 شخص"]
+        "لا أحد",
+        "شخص واحد",
+        "شخصان",
+        "3 أشخاص",
+        "11 شخصًا",
+        "100 شخص",
+    ]
     assert minutes(7.5, "ar") == "حوالي 8 دقائق" and minutes(None, "en") == "not available yet"
     assert hours_lines({"sun": "07:30-14:30", "mon": "07:30-14:30", "thu": "08:00-12:00"}, "en") == [
-        "Sunday to Monday: 7:30 AM to 2:30 PM", "Thursday: 8:00 AM to 12:00 PM"]
+        "Sunday to Monday: 7:30 AM to 2:30 PM",
+        "Thursday: 8:00 AM to 12:00 PM",
+    ]

@@ -40,8 +40,10 @@ def test_board_receives_call_event(qtbot, runner):
     board = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["board-1"]))
     assert board.state == "ready" and board.first_snapshot["role"] == "board"
     kiosk = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["kiosk-1"]))
-    issued = _reply(qtbot, kiosk.request("issue_ticket", retry=True, service_id="inquiry",
-                                         idempotency_key="qt-press-0001"))
+    issued = _reply(
+        qtbot,
+        kiosk.request("issue_ticket", retry=True, service_id="inquiry", idempotency_key="qt-press-0001"),
+    )
     assert issued.ok and issued.data["ticket"]["number"] == "C001"
     counter = _client(qtbot, [hall.url], StaffLogin("alice", hall.passwords["alice"], 3))
     assert isinstance(counter.credentials, SessionLogin)  # the password is not kept
@@ -79,8 +81,11 @@ def test_gap_triggers_resync(qtbot, runner):
     hall = runner.hall
     board = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["board-1"]))
     board.last_seq -= 1  # as if a push had been lost
-    with qtbot.waitSignal(board.resyncing, timeout=WAIT), \
-            qtbot.waitSignal(board.snapshotReceived, timeout=WAIT) as snap, SyncClient(hall.url) as kiosk:
+    with (
+        qtbot.waitSignal(board.resyncing, timeout=WAIT),
+        qtbot.waitSignal(board.snapshotReceived, timeout=WAIT) as snap,
+        SyncClient(hall.url) as kiosk,
+    ):
         kiosk.login_device(hall.device_tokens["kiosk-1"])
         kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="qt-press-0200")
     assert snap.args[0]["seq"] == hall.journal_seq() == board.last_seq
@@ -168,13 +173,21 @@ def test_a_silent_server_is_noticed_and_the_client_reconnects(qtbot):
     thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
     thread.start()
     assert ready.wait(10)
-    client = HallClient([f"ws://127.0.0.1:{port[0]}/"], DeviceLogin("x" * 20), backoff_start=5, backoff_max=5,
-                        request_timeout=0.5)
+    client = HallClient(
+        [f"ws://127.0.0.1:{port[0]}/"],
+        DeviceLogin("x" * 20),
+        backoff_start=5,
+        backoff_max=5,
+        request_timeout=0.5,
+    )
     try:
-        with qtbot.waitSignal(client.stateChanged, timeout=WAIT,
-                              check_params_cb=lambda state: state == "authenticating"):
+        with qtbot.waitSignal(
+            client.stateChanged, timeout=WAIT, check_params_cb=lambda state: state == "authenticating"
+        ):
             client.start()
-        with qtbot.waitSignal(client.stateChanged, timeout=WAIT, check_params_cb=lambda state: state == "disconnected"):
+        with qtbot.waitSignal(
+            client.stateChanged, timeout=WAIT, check_params_cb=lambda state: state == "disconnected"
+        ):
             pass
     finally:
         client.stop()

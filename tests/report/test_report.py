@@ -28,10 +28,10 @@ from server.core.engine import (
     StartService,
     Transfer,
 )
-from server.store.hall import Hall
-from server.store.journal import Journal
 from server.reports.cli import build_report
 from server.reports.render import csv_rows
+from server.store.hall import Hall
+from server.store.journal import Journal
 
 BAHRAIN = ZoneInfo("Asia/Bahrain")
 
@@ -57,17 +57,33 @@ def write_day(url: str, branch: str = "hq") -> None:
         hall = Hall.open(config, journal, b"")
         hall.tick(at("07:00"))
         steps = [
-            ("07:30", OpenCounter(3, "amal")), ("07:30", OpenCounter(7, "badr")),
-            ("07:30", IssueTicket("inquiry")), ("07:32", IssueTicket("studies")),
-            ("07:34", CallNext(3)), ("07:34", StartService(3)), ("07:40", Finish(3, "completed")),
-            ("07:40", CallNext(7)), ("07:40", StartService(7)),
-            ("07:41", PauseCounter(3, "break")), ("07:45", IssueTicket("data_update")),
-            ("07:49", Finish(7, "completed", "complex_case")), ("07:49", CallNext(7)), ("07:49", Recall(7)),
-            ("07:50", NoShow(7)), ("07:56", ResumeCounter(3)), ("07:56", IssueTicket("mazaya")),
-            ("07:57", CallNext(3)), ("07:57", StartService(3)), ("08:00", Transfer(3, to_service="supervisor")),
-            ("08:00", OpenCounter(8, "carol")), ("08:02", CallNext(8)), ("08:02", StartService(8)),
+            ("07:30", OpenCounter(3, "amal")),
+            ("07:30", OpenCounter(7, "badr")),
+            ("07:30", IssueTicket("inquiry")),
+            ("07:32", IssueTicket("studies")),
+            ("07:34", CallNext(3)),
+            ("07:34", StartService(3)),
+            ("07:40", Finish(3, "completed")),
+            ("07:40", CallNext(7)),
+            ("07:40", StartService(7)),
+            ("07:41", PauseCounter(3, "break")),
+            ("07:45", IssueTicket("data_update")),
+            ("07:49", Finish(7, "completed", "complex_case")),
+            ("07:49", CallNext(7)),
+            ("07:49", Recall(7)),
+            ("07:50", NoShow(7)),
+            ("07:56", ResumeCounter(3)),
+            ("07:56", IssueTicket("mazaya")),
+            ("07:57", CallNext(3)),
+            ("07:57", StartService(3)),
+            ("08:00", Transfer(3, to_service="supervisor")),
+            ("08:00", OpenCounter(8, "carol")),
+            ("08:02", CallNext(8)),
+            ("08:02", StartService(8)),
             ("08:05", Finish(8, "completed")),
-            ("08:10", CloseCounter(3)), ("08:10", CloseCounter(7)), ("08:10", CloseCounter(8)),
+            ("08:10", CloseCounter(3)),
+            ("08:10", CloseCounter(7)),
+            ("08:10", CloseCounter(8)),
         ]
         for hhmm, command in steps:
             hall.handle(command, at(hhmm))
@@ -87,7 +103,12 @@ def check_figures(data: dict, branch: str = "hq") -> None:
     assert (s["customers"], s["walk_ins"], s["appointments"], s["transfers"]) == (4, 4, 0, 1)
     assert (s["served"], s["no_shows"], s["cancelled"]) == (3, 1, 0)
     # first waits 4, 8, 4, 1 minutes
-    assert (s["mean_wait_min"], s["median_wait_min"], s["p90_wait_min"], s["max_wait_min"]) == (4.25, 4.0, 6.8, 8.0)
+    assert (s["mean_wait_min"], s["median_wait_min"], s["p90_wait_min"], s["max_wait_min"]) == (
+        4.25,
+        4.0,
+        6.8,
+        8.0,
+    )
     # services given: 6 (in), 9 (over), 3 (in, transferred), 3 (in) → 3 of 4 within the cap
     assert s["within_cap_pct"] == 75.0 and s["over_cap"] == 1
     services = {r["service"]: r for r in data["services"]}
@@ -99,13 +120,20 @@ def check_figures(data: dict, branch: str = "hq") -> None:
     assert services["mazaya"]["transferred_out"] == 1 and services["data_update"]["no_shows"] == 1
     assert sum(r["customers"] for r in data["services"]) == 5  # 4 tickets + 1 transfer, the ministry's way
     assert services["inquiry"]["share_pct"] == 20.0
-    assert data["transfers"] == [{"from_service": "mazaya", "to_service": "supervisor", "to_counter": "", "count": 1}]
+    assert data["transfers"] == [
+        {"from_service": "mazaya", "to_service": "supervisor", "to_counter": "", "count": 1}
+    ]
     assert data["overruns"][0]["reason"] == "complex_case" and data["overruns"][0]["count"] == 1
     counters = {r["counter"]: r for r in data["counters"]}
     c3, c7, c8 = counters[3], counters[7], counters[8]
     # counter 3: open 07:30–08:10 less a 15-minute break = 25; busy 07:34–07:40 and 07:57–08:00 = 9;
     # idle while a ticket it serves waited: 07:30–07:34 (C001) and 07:56–07:57 (A001) = 5
-    assert (c3["open_min"], c3["busy_min"], c3["idle_min"], c3["idle_while_waiting_min"]) == (25.0, 9.0, 16.0, 5.0)
+    assert (c3["open_min"], c3["busy_min"], c3["idle_min"], c3["idle_while_waiting_min"]) == (
+        25.0,
+        9.0,
+        16.0,
+        5.0,
+    )
     assert c3["paused_min"] == {"break": 15.0} and c3["served"] == 1 and c3["transferred"] == 1
     assert c3["mean_service_min"] == 4.5 and c3["staff"] == "amal"
     # counter 7: busy 07:40–07:50 (G001 and the no-show); it serves inquiry and studies, so it was idle while
@@ -149,15 +177,19 @@ def test_html_is_self_contained_and_bilingual(db: str, tmp_path: Path) -> None:
     assert "العملاء حسب نوع الخدمة" in page and "Customers per service" in page and 'dir="rtl"' in page
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "2025-13-01"], "'2025-13-01' is not a date"),
-    (["--from", "2025-01-05", "--to", "yesterday"], "'yesterday' is not a date"),
-    (["--from", "2025-01-06", "--to", "2025-01-05"], "--to 2025-01-05 is before --from 2025-01-06"),
-    (["--from", "2025-02-01"], "no journal events for any branch from 2025-02-01 to 2025-02-01"),
-    (["--from", "2025-01-05", "--branch", "seef"], "no journal events for branch seef"),
-])
-def test_bad_dates_and_empty_ranges(db: str, args: list[str], message: str,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "2025-13-01"], "'2025-13-01' is not a date"),
+        (["--from", "2025-01-05", "--to", "yesterday"], "'yesterday' is not a date"),
+        (["--from", "2025-01-06", "--to", "2025-01-05"], "--to 2025-01-05 is before --from 2025-01-06"),
+        (["--from", "2025-02-01"], "no journal events for any branch from 2025-02-01 to 2025-02-01"),
+        (["--from", "2025-01-05", "--branch", "seef"], "no journal events for branch seef"),
+    ],
+)
+def test_bad_dates_and_empty_ranges(
+    db: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) if "not a date" in message else _no_exit():
         code = main(["report", "--db", db, "--format", "json", *args])
         assert code == 2

@@ -12,8 +12,13 @@ import pytest
 from server.store.journal import Journal
 from tests.faults.helpers import BranchFiles, ServerProcess
 
-LIMITS = {"max_message_bytes": 131072, "login_timeout_seconds": 3.0, "max_login_failures": 100,
-          "rate_per_second": 5000.0, "rate_burst": 20000}
+LIMITS = {
+    "max_message_bytes": 131072,
+    "login_timeout_seconds": 3.0,
+    "max_login_failures": 100,
+    "rate_per_second": 5000.0,
+    "rate_burst": 20000,
+}
 
 
 @dataclass

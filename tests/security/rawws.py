@@ -18,8 +18,15 @@ from typing import Any
 TEXT, BINARY, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
 
 
-def frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bool = True, rsv: int = 0,
-          claimed_length: int | None = None) -> bytes:
+def frame(
+    opcode: int,
+    payload: bytes,
+    *,
+    fin: bool = True,
+    mask: bool = True,
+    rsv: int = 0,
+    claimed_length: int | None = None,
+) -> bytes:
     """One client frame (masked unless ``mask=False``; ``claimed_length`` lies about the length)."""
     length = len(payload) if claimed_length is None else claimed_length
     head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
@@ -40,16 +47,21 @@ def text(message: Any) -> bytes:
     """A masked text frame carrying ``message`` (JSON-encoded unless it is already str/bytes)."""
     if isinstance(message, bytes):
         return frame(TEXT, message)
-    return frame(TEXT, (message if isinstance(message, str) else json.dumps(message)).encode("utf-8", "surrogatepass"))
+    return frame(
+        TEXT, (message if isinstance(message, str) else json.dumps(message)).encode("utf-8", "surrogatepass")
+    )
 
 
 class RawSocket:
     def __init__(self, port: int, timeout: float = 10.0) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                           ).encode())
+        self.sock.sendall(
+            (
+                f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         self.buffer = b""
         while b"\r\n\r\n" not in self.buffer:
             chunk = self.sock.recv(4096)

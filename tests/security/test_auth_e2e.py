@@ -8,7 +8,7 @@ from server.net.auth import mint_token
 from server.protocol.messages import ALLOWED_ROLES, EXAMPLE_REQUESTS, NO_LOGIN
 from server.testing import SyncClient
 
-OPEN = {name for name, roles in ALLOWED_ROLES.items() if NO_LOGIN in roles}   # login kinds and ping
+OPEN = {name for name, roles in ALLOWED_ROLES.items() if NO_LOGIN in roles}  # login kinds and ping
 
 
 def _every_closed_type_refused(client: SyncClient, target) -> None:
@@ -46,6 +46,9 @@ def test_wrong_credentials_are_refused(target):
         altered = token[:-1] + ("B" if token.endswith("A") else "A")  # one character different, always
         assert client.request("login_device", token=altered)["code"] == "login_failed"
         assert client.request("login", username="bob", password="not-the-password")["code"] == "login_failed"
-        assert client.request("login", username="nobody", password=files.passwords["bob"])["code"] == "login_failed"
+        assert (
+            client.request("login", username="nobody", password=files.passwords["bob"])["code"]
+            == "login_failed"
+        )
         assert client.request("resume_session", session_token=mint_token())["code"] == "session_expired"
         _every_closed_type_refused(client, target)

@@ -17,15 +17,45 @@ from server.testing import SyncClient
 from tests.security.rawws import BINARY, CONTINUATION, PING, TEXT, RawSocket, frame, text
 
 COUNT = {"n": 0}
-WRITING = {"issue_ticket", "check_in", "import_appointments", *(
-    name for name, model in REQUESTS.items() if "counter" in model.model_fields or name in ("reinstate", "cancel"))}
+WRITING = {
+    "issue_ticket",
+    "check_in",
+    "import_appointments",
+    *(
+        name
+        for name, model in REQUESTS.items()
+        if "counter" in model.model_fields or name in ("reinstate", "cancel")
+    ),
+}
 
-NASTY = ["", "\u0000", "\ud800", "' OR 1=1 --", "<script>", "../../etc/passwd", "\u202e", "A" * 300, "%s%n",
-         "DAWR1:hq:BK-1:20261122:" + "0" * 32, "1e999", "NaN", "\\u0000"]
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**80, 2**80), st.floats(allow_nan=True),
-                    st.text(max_size=40), st.sampled_from(NASTY))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                       max_size=3), max_leaves=6)
+NASTY = [
+    "",
+    "\u0000",
+    "\ud800",
+    "' OR 1=1 --",
+    "<script>",
+    "../../etc/passwd",
+    "\u202e",
+    "A" * 300,
+    "%s%n",
+    "DAWR1:hq:BK-1:20261122:" + "0" * 32,
+    "1e999",
+    "NaN",
+    "\\u0000",
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**80), 2**80),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.sampled_from(NASTY),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 FIELDS = sorted({k for example in EXAMPLE_REQUESTS.values() for k in example} | {"__proto__", "constructor"})
 
 
@@ -62,8 +92,11 @@ def test_hypothesis_requests_on_every_kind_of_connection(target):
         if message.get("type") in ("login", "resume_session", "login_device"):
             message["type"] = "ping"  # logins would end the session; they are fuzzed on their own below
         before = target.seq()
-        client.send_raw(json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass")
-                        .decode("utf-8", "replace"))
+        client.send_raw(
+            json.dumps(message, ensure_ascii=False)
+            .encode("utf-8", "surrogatepass")
+            .decode("utf-8", "replace")
+        )
         reply = _reply(client)
         COUNT["n"] += 1
         if reply["type"] == "error":
@@ -88,8 +121,12 @@ def test_pipelined_hostile_floods_are_all_answered(target):
         lambda i: json.dumps([i, "x"]).encode(),
         lambda i: json.dumps({"id": i, "type": "issue_ticket", "service_id": "inquiry"}).encode(),  # no login
         lambda i: json.dumps({"id": i, "type": rng.choice(sorted(REQUESTS)), "counter": -i}).encode(),
-        lambda i: json.dumps({"id": i, "type": "call_next", "counter": 3, "extra": "x" * rng.randint(0, 500)}).encode(),
-        lambda i: bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 40))).decode("latin-1").encode("utf-8"),
+        lambda i: json.dumps(
+            {"id": i, "type": "call_next", "counter": 3, "extra": "x" * rng.randint(0, 500)}
+        ).encode(),
+        lambda i: (
+            bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 40))).decode("latin-1").encode("utf-8")
+        ),
         lambda i: json.dumps({"id": {"nested": [i]}, "type": "ping"}).encode(),
         lambda i: ("[" * 200 + "]" * 200).encode(),
         lambda i: json.dumps({"id": i, "type": "cancel", "ticket": "A001' OR 1=1"}).encode(),
@@ -101,12 +138,18 @@ def test_pipelined_hostile_floods_are_all_answered(target):
             assert sock.read_json()["type"] == "hello"
         for round_ in range(per_socket // 500):  # batches below the server's outbox limit (1000 pending)
             for sock in sockets:
-                sock.send(b"".join(text(junk[i % len(junk)](i)) for i in range(round_ * 500, (round_ + 1) * 500)))
+                sock.send(
+                    b"".join(text(junk[i % len(junk)](i)) for i in range(round_ * 500, (round_ + 1) * 500))
+                )
             for sock in sockets:
                 for _ in range(500):
                     reply = sock.read_json()
                     assert reply["type"] == "error" and reply["code"] in (
-                        "invalid_json", "invalid_message", "not_authenticated", "unknown_type"), reply
+                        "invalid_json",
+                        "invalid_message",
+                        "not_authenticated",
+                        "unknown_type",
+                    ), reply
                     COUNT["n"] += 1
         # binary frames: refused with an error, the connection stays
         sock = sockets[0]
@@ -139,13 +182,13 @@ def _closes_with(target, data: bytes, expected: set[int], *, then: bytes = b"") 
 def test_protocol_violations_close_with_the_right_code(target):
     before = target.seq()
     for _ in range(20):
-        _closes_with(target, frame(TEXT, b'{"id": 1, "type": "ping", "x": "\xff\xfe"}'), {1007})     # bad UTF-8
+        _closes_with(target, frame(TEXT, b'{"id": 1, "type": "ping", "x": "\xff\xfe"}'), {1007})  # bad UTF-8
         _closes_with(target, frame(TEXT, b"\xc3\x28"), {1007})
-        _closes_with(target, frame(TEXT, b"", claimed_length=10 * 2**20), {1009})                  # huge
-        _closes_with(target, frame(TEXT, b'{"id":1,"type":"ping"}', mask=False), {1002})           # unmasked
-        _closes_with(target, frame(0x3, b"x"), {1002})                                             # bad opcode
-        _closes_with(target, frame(TEXT, b"{}", rsv=0b100), {1002})                                # rsv bits
-        _closes_with(target, frame(PING, b"x" * 200), {1002})                                      # long ping
+        _closes_with(target, frame(TEXT, b"", claimed_length=10 * 2**20), {1009})  # huge
+        _closes_with(target, frame(TEXT, b'{"id":1,"type":"ping"}', mask=False), {1002})  # unmasked
+        _closes_with(target, frame(0x3, b"x"), {1002})  # bad opcode
+        _closes_with(target, frame(TEXT, b"{}", rsv=0b100), {1002})  # rsv bits
+        _closes_with(target, frame(PING, b"x" * 200), {1002})  # long ping
         _closes_with(target, frame(CONTINUATION, b"orphan"), {1002})
     # over the soft limit but under the hard one: an error reply, the connection stays
     sock = RawSocket(target.server.port)
@@ -195,7 +238,9 @@ def test_flood_past_the_rate_limit_is_closed_with_1008(tmp_path):
     from tests.faults.helpers import BranchFiles, ServerProcess
 
     files = BranchFiles.make(tmp_path, server={"rate_per_second": 20.0, "rate_burst": 60})
-    server = ServerProcess(files, f"sqlite:///{tmp_path / 'flood.db'}", log_path=tmp_path / "flood.log").start()
+    server = ServerProcess(
+        files, f"sqlite:///{tmp_path / 'flood.db'}", log_path=tmp_path / "flood.log"
+    ).start()
     server.wait_listening()
     try:
         sock = RawSocket(server.port)
@@ -211,7 +256,7 @@ def test_flood_past_the_rate_limit_is_closed_with_1008(tmp_path):
         assert codes.count("ok") >= 55 and codes.count("rate_limited") == 20
         COUNT["n"] += 500
         sock.close()
-        with SyncClient(server.url) as other:                       # the server is fine for everyone else
+        with SyncClient(server.url) as other:  # the server is fine for everyone else
             assert other.request("ping")["type"] == "result"
     finally:
         assert server.stop() == 0

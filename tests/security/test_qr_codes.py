@@ -23,10 +23,12 @@ def test_forged_altered_replayed_and_foreign_codes_are_refused(target):
     today, yesterday = local.date(), (local - timedelta(days=1)).date()
     slot = (local + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
     old_slot = (local - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
-    csv = ("reference,national_id,name,phone,service,branch,slot\n"
-           f"QR-1,850101231,Maryam,33334441,mazaya,hq,{slot}\n"
-           f"QR-2,850101232,Yusuf,33334442,mazaya,hq,{old_slot}\n"
-           f"QR-3,850101233,Huda,33334443,mazaya,seef,{slot}\n")
+    csv = (
+        "reference,national_id,name,phone,service,branch,slot\n"
+        f"QR-1,850101231,Maryam,33334441,mazaya,hq,{slot}\n"
+        f"QR-2,850101232,Yusuf,33334442,mazaya,hq,{old_slot}\n"
+        f"QR-3,850101233,Huda,33334443,mazaya,seef,{slot}\n"
+    )
     with SyncClient(target.server.url) as admin:
         admin.login("adam", files.passwords["adam"])
         assert admin.request("import_appointments", csv=csv)["type"] == "result"
@@ -35,16 +37,24 @@ def test_forged_altered_replayed_and_foreign_codes_are_refused(target):
     body, signature = genuine.rsplit(":", 1)
     flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
     refused = {
-        "forged with another secret": (sign_booking_qr(b"guessed-secret-0123456789", "hq", "QR-1", today),
-                                       {"appointment_forged"}),
+        "forged with another secret": (
+            sign_booking_qr(b"guessed-secret-0123456789", "hq", "QR-1", today),
+            {"appointment_forged"},
+        ),
         "signature altered": (f"{body}:{flipped}", {"appointment_forged"}),
         "reference altered": (genuine.replace("QR-1", "QR-9"), {"appointment_forged"}),
-        "day altered": (genuine.replace(today.strftime("%Y%m%d"), yesterday.strftime("%Y%m%d")),
-                        {"appointment_forged"}),
-        "replayed from another day": (sign_booking_qr(secret, "hq", "QR-2", yesterday),
-                                      {"appointment_expired", "appointment_not_found"}),
-        "today's code of yesterday's booking": (sign_booking_qr(secret, "hq", "QR-2", today),
-                                                {"appointment_forged", "appointment_expired", "appointment_not_found"}),
+        "day altered": (
+            genuine.replace(today.strftime("%Y%m%d"), yesterday.strftime("%Y%m%d")),
+            {"appointment_forged"},
+        ),
+        "replayed from another day": (
+            sign_booking_qr(secret, "hq", "QR-2", yesterday),
+            {"appointment_expired", "appointment_not_found"},
+        ),
+        "today's code of yesterday's booking": (
+            sign_booking_qr(secret, "hq", "QR-2", today),
+            {"appointment_forged", "appointment_expired", "appointment_not_found"},
+        ),
         "other branch": (sign_booking_qr(secret, "seef", "QR-3", today), {"appointment_wrong_branch"}),
         "truncated": (genuine[:-5], {"appointment_forged"}),
         "not a code": ("https://evil.example/?q=1", {"appointment_forged"}),

@@ -42,7 +42,7 @@ def connect(hall: TestHall) -> Iterator[object]:
     for client in opened:
         try:
             client.close()
-        except Exception:  # noqa: BLE001 - already closed by the server
+        except Exception:
             pass
 
 

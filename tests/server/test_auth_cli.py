@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.core.appointments import read_booking_qr
-from server.net.auth import hash_password, match_device, mint_token, token_digest, verify_password
-from server.store.branch_secret import load_qr_secret
 from server.cli.main import main
+from server.core.appointments import read_booking_qr
 from server.core.config import default_config_path, load_default_config, parse_branch_config
 from server.core.errors import ConfigError
+from server.net.auth import hash_password, match_device, mint_token, token_digest, verify_password
+from server.store.branch_secret import load_qr_secret
 from server.store.journal import Journal
 from server.store.staff import StaffError, StaffStore
 from server.testing import with_devices
@@ -105,8 +105,23 @@ def test_qr_secret_file_and_env(tmp_path, monkeypatch):
 def test_admin_staff_commands(tmp_path, monkeypatch, capsys):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-long-password\n"))
-    assert main(["admin", "add-staff", "nour", "--role", "supervisor", "--name", "Nour", "--password-stdin",
-                 "--db", db]) == 0
+    assert (
+        main(
+            [
+                "admin",
+                "add-staff",
+                "nour",
+                "--role",
+                "supervisor",
+                "--name",
+                "Nour",
+                "--password-stdin",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
     assert main(["admin", "set-password", "nour", "--password-stdin", "--db", db]) == 2
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("another-password\n"))
@@ -152,8 +167,12 @@ def _free_port() -> int:
 def test_dawr_server_runs_and_stops_on_sigint(tmp_path):
     port = _free_port()
     env = {**os.environ, "DAWR_QR_SECRET": "server-test-secret-0123456789"}
-    process = subprocess.Popen([*DAWR, "server", "--db", f"sqlite:///{tmp_path / 'srv.db'}", "--port", str(port)],
-                               stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [*DAWR, "server", "--db", f"sqlite:///{tmp_path / 'srv.db'}", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         deadline = time.monotonic() + 20

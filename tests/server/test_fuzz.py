@@ -11,13 +11,33 @@ from server.protocol.messages import EXAMPLE_REQUESTS, REQUESTS
 from server.testing import ServerThread, SyncClient
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
-    st.floats(allow_nan=False), st.text(max_size=60),
-    st.sampled_from(["", "\u0000", "<script>alert(1)</script>", "' OR 1=1 --", "\u202e\u0645\u0631\u062d\u0628\u0627",
-                     "A001", "20261122-C001", "inquiry", "supervisor", "\ud800", "x" * 5000, "../../etc/passwd"]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "",
+            "\u0000",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\u202e\u0645\u0631\u062d\u0628\u0627",
+            "A001",
+            "20261122-C001",
+            "inquiry",
+            "supervisor",
+            "\ud800",
+            "x" * 5000,
+            "../../etc/passwd",
+        ]
+    ),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                        max_size=4), max_leaves=8)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=8,
+)
 FIELD_NAMES = sorted({k for example in EXAMPLE_REQUESTS.values() for k in example} | {"extra", "__proto__"})
 
 
@@ -35,7 +55,11 @@ def requests(draw):
 
 
 FRAMES = st.one_of(
-    requests().map(lambda r: json.dumps(r, ensure_ascii=False).encode("utf-8", "surrogatepass").decode("utf-8", "replace")),
+    requests().map(
+        lambda r: (
+            json.dumps(r, ensure_ascii=False).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        )
+    ),
     st.text(max_size=200),
     st.binary(max_size=200),
     VALUES.map(lambda v: json.dumps(v)),

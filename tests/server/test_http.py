@@ -42,15 +42,21 @@ def test_metrics(hall):
     assert 'dawr_waiting{service="data_update"} 2' in lines
     assert 'dawr_connected_clients{role="kiosk"} 1' in lines
     assert 'dawr_requests_total{result="ok",type="issue_ticket"} 2' in lines
-    assert any(line.startswith('dawr_request_seconds_bucket{le="+Inf",type="issue_ticket"} 2') for line in lines)
+    assert any(
+        line.startswith('dawr_request_seconds_bucket{le="+Inf",type="issue_ticket"} 2') for line in lines
+    )
     assert "dawr_calls_total 0" in lines and "dawr_cap_overruns_total 0" in lines
 
 
 def test_ticket_page_shows_only_that_ticket(hall):
     with SyncClient(hall.url) as kiosk, SyncClient(hall.url) as counter:
         kiosk.login_device(hall.device_tokens["kiosk-1"])
-        first = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0010")["data"]["ticket"]
-        second = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0011")["data"]["ticket"]
+        first = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0010")["data"][
+            "ticket"
+        ]
+        second = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0011")["data"][
+            "ticket"
+        ]
         status, headers, page = _get(hall.http_url + second["status_path"])
         assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
         assert 'dir="rtl"' in page and 'http-equiv="refresh"' in page

@@ -29,6 +29,7 @@ def _is(kind: str, **match):
             return False
         event = message.get("event", {})
         return all(event.get(k) == v for k, v in match.items())
+
     return predicate
 
 
@@ -166,7 +167,10 @@ def test_session_resume_logout_and_disable(hall, connect, runner):
     ended = bob.next_push(lambda m: m.get("type") == "error" and m.get("code") == "session_expired")
     assert ended["id"] is None
     assert bob.request("open_counter")["code"] == "not_authenticated"
-    assert connect().request("login", username="bob", password=hall.passwords["bob"], counter=4)["code"] == "login_failed"
+    assert (
+        connect().request("login", username="bob", password=hall.passwords["bob"], counter=4)["code"]
+        == "login_failed"
+    )
 
 
 def test_failed_logins_close_with_policy_violation(hall, connect):
@@ -233,9 +237,11 @@ def test_admin_imports_and_kiosk_checks_in_by_qr(hall, connect):
 
     admin = connect()
     assert admin.login("adam", hall.passwords["adam"])["type"] == "result"
-    csv_text = ("reference,national_id,name,phone,service,branch,slot\n"
-                "BK-1001,850101234,Fatima,33334444,mazaya,hq,2026-11-22 09:10\n"
-                "BK-1002,870202345,Ali,33335555,inquiry,seef,2026-11-22 10:00\n")
+    csv_text = (
+        "reference,national_id,name,phone,service,branch,slot\n"
+        "BK-1001,850101234,Fatima,33334444,mazaya,hq,2026-11-22 09:10\n"
+        "BK-1002,870202345,Ali,33335555,inquiry,seef,2026-11-22 10:00\n"
+    )
     reply = admin.request("import_appointments", csv=csv_text)
     assert reply["data"] == {"imported": 2, "own": 1, "others": 1}
     bad = admin.request("import_appointments", csv="reference,name\nX,Y\n")
@@ -244,8 +250,11 @@ def test_admin_imports_and_kiosk_checks_in_by_qr(hall, connect):
     payload = sign_booking_qr(hall.qr_secret, "hq", "BK-1001", hall.clock().date())
     checked = kiosk.request("check_in", qr_payload=payload, idempotency_key="press-0500")
     assert checked["type"] == "result" and checked["data"]["ticket"]["kind"] == "appointment"
-    forged = kiosk.request("check_in", qr_payload=payload[:-1] + ("0" if payload[-1] != "0" else "1"),
-                           idempotency_key="press-0501")
+    forged = kiosk.request(
+        "check_in",
+        qr_payload=payload[:-1] + ("0" if payload[-1] != "0" else "1"),
+        idempotency_key="press-0501",
+    )
     assert forged["code"] == "appointment_forged" and forged["message_ar"]
 
 
@@ -253,9 +262,12 @@ def test_device_health_reaches_supervisor_and_transfer_to_supervisor(hall, conne
     sara = connect()
     sara.login("sara", hall.passwords["sara"], 8)
     kiosk = _kiosk(connect, hall)
-    assert kiosk.request("device_health", printer="error", scanner="ok", detail="paper out")["type"] == "result"
-    status = sara.next_push(lambda m: m["type"] == "device_status" and m["device"]["id"] == "kiosk-1"
-                            and m["device"]["health"])
+    assert (
+        kiosk.request("device_health", printer="error", scanner="ok", detail="paper out")["type"] == "result"
+    )
+    status = sara.next_push(
+        lambda m: m["type"] == "device_status" and m["device"]["id"] == "kiosk-1" and m["device"]["health"]
+    )
     assert status["device"]["health"] == {"printer": "error", "scanner": "ok"}
     kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0600")
     alice = _counter(connect, hall)
@@ -273,7 +285,10 @@ def test_live_server_on_postgresql(pg_url):
     with ServerThread(db_url=pg_url) as hall, SyncClient(hall.url) as kiosk, SyncClient(hall.url) as board:
         board.login_device(hall.device_tokens["board-1"])
         kiosk.login_device(hall.device_tokens["kiosk-1"])
-        assert kiosk.request("issue_ticket", service_id="legal", idempotency_key="press-0700")["type"] == "result"
+        assert (
+            kiosk.request("issue_ticket", service_id="legal", idempotency_key="press-0700")["type"]
+            == "result"
+        )
         with SyncClient(hall.url) as counter:
             counter.login("alice", hall.passwords["alice"], 7)
             counter.request("open_counter")
@@ -285,7 +300,9 @@ def test_live_server_on_postgresql(pg_url):
 
 def test_a_counter_reinstates_only_the_no_shows_it_marked(hall, connect):
     kiosk = _kiosk(connect, hall)
-    number = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0101")["data"]["ticket"]["number"]
+    number = kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="press-0101")["data"][
+        "ticket"
+    ]["number"]
     alice = _counter(connect, hall, "alice", 3)
     bob = _counter(connect, hall, "bob", 4)
     alice.request("open_counter")
@@ -305,13 +322,21 @@ def test_a_connected_board_that_stops_beating_is_shown_as_not_responding(hall, c
     board = connect()
     board.login_device(hall.device_tokens["board-1"])
     assert board.request("heartbeat")["type"] == "result"
-    runner.advance(seconds=80)   # under three missed beats: nothing yet
+    runner.advance(seconds=80)  # under three missed beats: nothing yet
     assert not hall.server.devices["board-1"].get("silent")
-    runner.advance(seconds=20)   # 100 s without a heartbeat, still connected: a frozen board
-    status = sara.next_push(lambda m: m["type"] == "device_status" and m["device"]["id"] == "board-1"
-                            and m["device"].get("silent"))
+    runner.advance(seconds=20)  # 100 s without a heartbeat, still connected: a frozen board
+    status = sara.next_push(
+        lambda m: (
+            m["type"] == "device_status" and m["device"]["id"] == "board-1" and m["device"].get("silent")
+        )
+    )
     assert status["device"]["connected"] is True
     assert board.request("heartbeat")["type"] == "result"  # it comes back
-    back = sara.next_push(lambda m: m["type"] == "device_status" and m["device"]["id"] == "board-1"
-                          and m["device"].get("silent") is False)
+    back = sara.next_push(
+        lambda m: (
+            m["type"] == "device_status"
+            and m["device"]["id"] == "board-1"
+            and m["device"].get("silent") is False
+        )
+    )
     assert back["device"]["connected"] is True

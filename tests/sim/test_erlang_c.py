@@ -25,8 +25,11 @@ DAYS_PER_RUN = 130
 def _waits(seed: int) -> list[float]:
     scenario, config = mmc(SERVERS, ARRIVALS_PER_MIN, SERVICE_MIN)
     result = simulate(scenario, config, policy="pooled-fifo", days=DAYS_PER_RUN, seed=seed)
-    return [w for v in result.figures.first_visits()
-            if (w := v.wait_minutes) is not None and v.queued_at.astimezone(config.zone).hour >= 1]
+    return [
+        w
+        for v in result.figures.first_visits()
+        if (w := v.wait_minutes) is not None and v.queued_at.astimezone(config.zone).hour >= 1
+    ]
 
 
 def test_pooled_fifo_reproduces_erlang_c_mean_wait() -> None:

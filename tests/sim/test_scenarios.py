@@ -21,7 +21,7 @@ from server.sim.simulator import (
     simulate,
 )
 
-SEED_DAY = (Path(__file__).parents[2] / "server" / "scenarios" / "seed-day.toml").read_text(encoding="utf-8")
+SEED_DAY = (Path(__file__).parents[2] / "server" / "sim" / "scenarios" / "seed-day.toml").read_text(encoding="utf-8")
 
 
 def _write(tmp_path: Path, text: str) -> str:
@@ -38,18 +38,36 @@ def test_seed_day_is_shipped_and_valid() -> None:
     assert {s.cap_minutes for s in config.services} == {7}
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("walk_ins_per_day = 360", "walk_ins_per_day = -3", "arrivals.walk_ins_per_day: Input should be greater than"),
-    ('distribution = "lognormal", mean = 6.5', 'distribution = "weibull", mean = 6.5', "services.mazaya.minutes.distribution"),
-    ("[services.legal]", "[services.legals]", "services.legals: unknown service"),
-    ('"07" = 0.8', '"7" = 0.8', "arrivals.hourly: '7' is not an hour"),
-    ('{ at = "11:50", minutes = 10, reason = "prayer" }', '{ at = "11:50", minutes = 10, reason = "nap" }',
-     "staffing[2].pauses[1].reason: unknown pause reason 'nap'"),
-    ("per_slot = 2", "per_slot = 1", "appointments: per_day: 40 bookings do not fit 25 slots × 1 per slot"),
-    ("slot_minutes = 15", "slot_minutes = 15\nslot_mins = 3", "appointments.slot_mins: unknown key"),
-    ('{ at = "09:30", minutes = 15', '{ at = "9:30", minutes = 15', "staffing[0].pauses[0].at"),
-    ("counter = 8", "counter = 9", "staffing[7].counter: branch hq has no counter 9"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "walk_ins_per_day = 360",
+            "walk_ins_per_day = -3",
+            "arrivals.walk_ins_per_day: Input should be greater than",
+        ),
+        (
+            'distribution = "lognormal", mean = 6.5',
+            'distribution = "weibull", mean = 6.5',
+            "services.mazaya.minutes.distribution",
+        ),
+        ("[services.legal]", "[services.legals]", "services.legals: unknown service"),
+        ('"07" = 0.8', '"7" = 0.8', "arrivals.hourly: '7' is not an hour"),
+        (
+            '{ at = "11:50", minutes = 10, reason = "prayer" }',
+            '{ at = "11:50", minutes = 10, reason = "nap" }',
+            "staffing[2].pauses[1].reason: unknown pause reason 'nap'",
+        ),
+        (
+            "per_slot = 2",
+            "per_slot = 1",
+            "appointments: per_day: 40 bookings do not fit 25 slots × 1 per slot",
+        ),
+        ("slot_minutes = 15", "slot_minutes = 15\nslot_mins = 3", "appointments.slot_mins: unknown key"),
+        ('{ at = "09:30", minutes = 15', '{ at = "9:30", minutes = 15', "staffing[0].pauses[0].at"),
+        ("counter = 8", "counter = 9", "staffing[7].counter: branch hq has no counter 9"),
+    ],
+)
 def test_scenario_errors_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     assert old in SEED_DAY
     path = _write(tmp_path, SEED_DAY.replace(old, new, 1))
@@ -60,7 +78,9 @@ def test_scenario_errors_name_the_key(tmp_path: Path, old: str, new: str, messag
     assert path in str(caught.value)
 
 
-def test_cli_reports_scenario_errors_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_scenario_errors_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, SEED_DAY.replace("[services.legal]", "[services.legals]"))
     assert main(["simulate", "--scenario", path, "--days", "1"]) == 2
     err = capsys.readouterr().err
@@ -75,7 +95,9 @@ def test_cli_reports_scenario_errors_without_traceback(tmp_path: Path, capsys: p
 def test_policies_are_engine_configurations() -> None:
     scenario, config = load_scenario("seed-day")
     pooled = policy_config(config, "pooled-fifo")
-    assert all(set(c.services) == {s.id for s in config.services} and not c.appointments for c in pooled.counters)
+    assert all(
+        set(c.services) == {s.id for s in config.services} and not c.appointments for c in pooled.counters
+    )
     assert pooled.appointments.rollout == "all" and pooled.appointments.order == "arrival"
     dedicated = policy_config(config, "dedicated-fifo")
     assert not dedicated.appointments.spillover and dedicated.appointments.rollout == "dedicated"
@@ -106,8 +128,18 @@ def test_common_random_numbers_and_json(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["simulate", "--scenario", "seed-day", "--compare", "--days", "1", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["policy"] for r in lines] == list(POLICIES)
-    keys = {"policy", "days", "customers", "avg_wait_min", "p90_wait_min", "max_wait_min", "appt_on_time_pct",
-            "cap_overrun_pct", "utilization_pct", "no_show_pct"}
+    keys = {
+        "policy",
+        "days",
+        "customers",
+        "avg_wait_min",
+        "p90_wait_min",
+        "max_wait_min",
+        "appt_on_time_pct",
+        "cap_overrun_pct",
+        "utilization_pct",
+        "no_show_pct",
+    }
     assert all(keys <= set(r) for r in lines)
     assert len({r["customers"] for r in lines}) == 1  # the same people under every policy
     assert len({r["cap_overrun_pct"] for r in lines}) == 1  # same service times

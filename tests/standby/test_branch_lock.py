@@ -37,16 +37,16 @@ def test_keys_are_stable_and_distinct() -> None:
 
 def test_only_one_holder_and_the_standby_takes_over_when_the_holder_is_killed(database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        Path(database_url[len("sqlite:///"):]).touch()
+        Path(database_url[len("sqlite:///") :]).touch()
     holder = hold_in_another_process(database_url)
     standby = BranchLock(make_engine(database_url), "hq")
     try:
-        assert not standby.acquire()                       # the active server has it
+        assert not standby.acquire()  # the active server has it
         assert not standby.acquire(wait=True, timeout=0.6, poll_seconds=0.1)
         other_branch = BranchLock(make_engine(database_url), "seef")
-        assert other_branch.acquire()                      # other branches are not blocked
+        assert other_branch.acquire()  # other branches are not blocked
         other_branch.release()
-        holder.kill()                                      # kill -9 of the active server
+        holder.kill()  # kill -9 of the active server
         holder.wait()
         started = time.monotonic()
         assert standby.acquire(wait=True, timeout=10, poll_seconds=0.1)
@@ -60,7 +60,7 @@ def test_only_one_holder_and_the_standby_takes_over_when_the_holder_is_killed(da
 
 def test_release_hands_over_at_once(database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        Path(database_url[len("sqlite:///"):]).touch()
+        Path(database_url[len("sqlite:///") :]).touch()
     first = BranchLock(make_engine(database_url), "hq")
     second = BranchLock(make_engine(database_url), "hq")
     assert first.acquire()
