@@ -1,11 +1,17 @@
 """The one hall-server client of the Qt apps (kiosk, display board, counter): QWebSocket on the Qt loop.
 
     client = HallClient(["ws://hall-server:8765/"], DeviceLogin(token))      # or StaffLogin(user, pw, 3)
-    client.snapshotReceived.connect(state.load)                             # role's full view
-    client.pushReceived.connect(state.apply)                                # event / queue_status / ...
+    client.snapshotReceived.connect(state.load)             # p.BoardSnapshot (.seq, .role, .data: typed)
+    client.pushReceived.connect(state.apply)                # p.EventPush | p.QueueStatus | p.CounterView | ...
     client.start()
     reply = client.request("call_next")                                     # -> PendingReply
-    reply.finished.connect(lambda r: ... r.ok, r.data, r.code, r.message_ar)
+    reply.finished.connect(lambda r: ... r.ok, r.data.ticket, r.code, r.message_ar)
+
+Every frame from the server is validated once, on arrival, into the protocol's models
+(``server/protocol/messages.py`` frames, ``server/protocol/payloads.py`` payloads): the apps read
+attributes, never dict keys. A frame that does not match the protocol is logged and dropped (a push
+that does not match is treated as a lost push: the client resyncs; a reply that does not match fails
+its request with code ``invalid_reply``).
 
 What it does for the app: connects (trying the URLs in turn), logs in (a staff login is continued with
 its session token after a reconnect, so the password is not kept), delivers the snapshot and then pushes
@@ -23,16 +29,26 @@ running for weeks keeps no finished replies. No global state: one object per app
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import QAbstractSocket, QNetworkProxy
 from PySide6.QtWebSockets import QWebSocket
 
+from server.i18n import text
+from server.protocol import messages as p
+from server.protocol import payloads as pl
+
+log = logging.getLogger("dawr.client")
+M = TypeVar("M", bound=pl.Payload)
+
 DISCONNECTED = "disconnected"
+INVALID_REPLY = "invalid_reply"
 CONNECTING = "connecting"
 AUTHENTICATING = "authenticating"
 READY = "ready"
@@ -67,9 +83,15 @@ class SessionLogin:
 Credentials = DeviceLogin | StaffLogin | SessionLogin
 
 
+Push = p.EventPush | p.QueueStatus | p.CounterView | p.DeviceStatus
+"""What ``HallClient.pushReceived`` carries."""
+
+
 class PendingReply(QObject):
-    """One request's outcome. ``finished(self)`` fires once; then ``ok``, ``data`` (result) or ``code``,
-    ``message``, ``message_ar``, ``details`` (error; code "disconnected" if the link dropped)."""
+    """One request's outcome. ``finished(self)`` fires once; then ``ok`` and ``data`` (the result's
+    payload model, ``payloads.REPLY_MODELS[type]``; None on error), or ``error`` (the ``p.Error``) with
+    its ``code``, ``message_en``, ``message_ar`` and ``details`` (``payloads.ErrorDetails``); code
+    "disconnected" if the link dropped."""
 
     finished = Signal(object)
 
@@ -79,48 +101,70 @@ class PendingReply(QObject):
         super().__init__(parent)
         self.id = request_id
         self.message = message
+        self.kind: str = message["type"]
         self.retry = retry
         self.done = False
         self.ok = False
-        self.data: dict[str, Any] = {}
+        self.data: Any = None
+        self.error: p.Error | None = None
         self.code = ""
         self.message_en = ""
         self.message_ar = ""
-        self.details: dict[str, Any] = {}
+        self.details = pl.ErrorDetails()
         self.sent_at: float | None = None
 
-    def _finish(self, reply: dict[str, Any]) -> None:
+    def payload(self, model: type[M]) -> M:
+        """``data`` as the reply model ``model`` (e.g. ``reply.payload(pl.TicketReply).ticket``); raises
+        ``TypeError`` if the request failed or its reply is another model."""
+        if not isinstance(self.data, model):
+            raise TypeError(f"the reply to {self.kind} is {type(self.data).__name__}, not {model.__name__}")
+        return self.data
+
+    def _finish(self, reply: p.Result[Any] | p.Error) -> None:
         if self.done:
             return
         self.done = True
-        self.ok = reply.get("type") == "result"
-        self.data = reply.get("data", {}) if self.ok else {}
-        self.code = "" if self.ok else str(reply.get("code", "error"))
-        self.message_en = str(reply.get("message", ""))
-        self.message_ar = str(reply.get("message_ar", ""))
-        self.details = reply.get("details", {}) or {}
+        if isinstance(reply, p.Result):
+            self.ok, self.data = True, reply.data
+        else:
+            self.error = reply
+            self.code, self.message_en, self.message_ar = reply.code, reply.message, reply.message_ar
+            self.details = reply.details
         self.finished.emit(self)
+
+
+def local_error(code: str, message: str, message_ar: str = "") -> p.Error:
+    """An error the client itself gives a request (never sent by the server)."""
+    return p.Error(id=None, code=code, message=message, message_ar=message_ar)
+
+
+def _dropped() -> p.Error:
+    wording = {lang: text("server", "client.disconnected", lang) for lang in ("ar", "en")}
+    return local_error(DISCONNECTED, wording["en"], wording["ar"])
 
 
 class HallClient(QObject):
     """See the module docstring. Signals:
 
     * ``stateChanged(str)`` — "connecting", "authenticating", "ready", "disconnected", "stopped"
-    * ``loggedIn(dict)`` — the login result (role, counter, ...); ``loginFailed(str code, str message)``
-      — wrong token/password (the client stops; call ``start`` with new credentials)
-    * ``snapshotReceived(dict)`` — a whole ``snapshot`` message (after login, reconnect or gap)
-    * ``pushReceived(dict)`` — every later push in order (``event``, ``queue_status``, ``counter_view``,
-      ``device_status``)
-    * ``serverError(dict)`` — an error without a request id (e.g. ``session_expired``)
+    * ``loggedIn(object)`` — the login result: ``pl.LoginDeviceReply`` (devices) or ``pl.LoginReply``
+      (staff); ``loginFailed(str code, str message)`` — wrong token/password (the client stops; call
+      ``start`` with new credentials)
+    * ``snapshotReceived(object)`` — a whole ``snapshot``: ``p.KioskSnapshot``, ``p.BoardSnapshot``,
+      ``p.CounterSnapshot``, ``p.SupervisorSnapshot`` or ``p.AdminSnapshot`` (after login, reconnect or
+      gap); ``.seq``, ``.role`` and ``.data`` (the role's ``pl.*SnapshotData``)
+    * ``pushReceived(object)`` — every later push in order: ``p.EventPush`` (``.event``: ``pl.EventInfo``),
+      ``p.QueueStatus``, ``p.CounterView`` (``.counter``: ``pl.CounterViewData``), ``p.DeviceStatus``
+    * ``serverError(object)`` — a ``p.Error`` without a request id (e.g. ``session_expired``)
     * ``resyncing()`` — a gap was seen; a fresh snapshot was asked for
     """
 
     stateChanged = Signal(str)
-    loggedIn = Signal(dict)
+    loggedIn = Signal(object)
     loginFailed = Signal(str, str)
-    snapshotReceived = Signal(dict)
-    pushReceived = Signal(dict)
-    serverError = Signal(dict)
+    snapshotReceived = Signal(object)
+    pushReceived = Signal(object)
+    serverError = Signal(object)
     resyncing = Signal()
 
     def __init__(
@@ -141,7 +185,7 @@ class HallClient(QObject):
         self.credentials: Credentials = credentials
         self.state = STOPPED
         self.last_seq = -1
-        self.login_result: dict[str, Any] = {}
+        self.login_result: pl.LoginReply | pl.LoginDeviceReply | None = None
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
         self._backoff = backoff_start
         self._url_index = 0
@@ -199,7 +243,7 @@ class HallClient(QObject):
         if self.state == READY or (kind in ("login", "login_device", "resume_session") and self._socket):
             self._send(pending)
         elif self.state == STOPPED:
-            pending._finish({"type": "error", "code": DISCONNECTED, "message": "The client is stopped."})
+            pending._finish(local_error(DISCONNECTED, "The client is stopped."))
         else:
             self._queued.append(pending)
         return pending
@@ -274,9 +318,8 @@ class HallClient(QObject):
             self.stop()
             return
         self.login_result = reply.data
-        token = reply.data.get("session_token")
-        if token:  # never keep the password: reconnects resume the session
-            self.credentials = SessionLogin(token, reply.data.get("counter"))
+        if isinstance(reply.data, pl.LoginReply):  # never keep the password: reconnects resume the session
+            self.credentials = SessionLogin(reply.data.session_token, reply.data.counter)
         self._backoff = self.backoff_start
         self._set_state(READY)
         self._ping_timer.start()
@@ -303,36 +346,48 @@ class HallClient(QObject):
         self._pending[pending.id] = pending
         self._socket.sendTextMessage(json.dumps(pending.message, ensure_ascii=False))
 
-    def _on_text(self, text: str) -> None:
+    def _on_text(self, frame: str) -> None:
         try:
-            message = json.loads(text)
+            raw = json.loads(frame)
         except ValueError:
             return
-        if not isinstance(message, dict):
+        if not isinstance(raw, dict):
             return
-        kind = message.get("type")
-        if kind in ("result", "error"):
-            pending = self._pending.pop(message.get("id"), None) if message.get("id") is not None else None
+        kind = raw.get("type")
+        pending = None
+        if kind in ("result", "error") and raw.get("id") is not None:
+            request_id = raw.get("id")
+            pending = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
+        try:
+            message = p.parse_server_frame(raw, pending.kind if pending is not None else None)
+        except ValidationError as problem:
+            log.warning("a %s frame that does not match the protocol: %s", kind, problem)
+            if pending is not None:
+                pending._finish(local_error(INVALID_REPLY, "The server's reply does not match the protocol."))
+            elif kind not in ("result", "error", "hello") and not self._awaiting_snapshot:
+                self.resync()  # as if the push had been lost
+            return
+        if isinstance(message, p.Result | p.Error):
             if pending is not None:
                 pending._finish(message)
-            elif kind == "error":
+            elif isinstance(message, p.Error):
                 self.serverError.emit(message)
-                if message.get("code") == "session_expired":
+                if message.code == "session_expired":
                     self.stop()
             return
-        if kind == "hello":
+        if isinstance(message, p.Hello):
             return
-        if kind == "snapshot":
-            self.last_seq = int(message["seq"])
+        if isinstance(message, p.Snapshot):
+            self.last_seq = message.seq
             self._awaiting_snapshot = False
             self.snapshotReceived.emit(message)
             return
         if self._awaiting_snapshot:
             return
-        if message.get("prev_seq") != self.last_seq:
+        if message.prev_seq != self.last_seq:
             self.resync()
             return
-        self.last_seq = int(message["seq"])
+        self.last_seq = message.seq
         self.pushReceived.emit(message)
 
     def _on_disconnected(self) -> None:
@@ -352,17 +407,10 @@ class HallClient(QObject):
         keep = [p for p in pending if p.retry and not include_retry and p.id != self._login_id]
         for item in pending:
             if item not in keep:
-                item._finish(
-                    {
-                        "type": "error",
-                        "code": DISCONNECTED,
-                        "message": "The connection dropped.",
-                        "message_ar": "انقطع الاتصال بالخادم.",
-                    }
-                )
+                item._finish(_dropped())
         queued = self._queued if include_retry else []
         for item in queued:
-            item._finish({"type": "error", "code": DISCONNECTED, "message": "The client is stopped."})
+            item._finish(local_error(DISCONNECTED, "The client is stopped."))
         self._queued = keep + ([] if include_retry else self._queued)
 
 

@@ -9,14 +9,17 @@ whole screen mirrors (Arabic right-to-left, English left-to-right).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import Qt
+from hardware.arabic import ARABIC_INDIC_DIGITS
+
+if TYPE_CHECKING:  # Qt is loaded only when ``direction`` is called: state modules import this without Qt
+    from PySide6.QtCore import Qt
 
 Language = Literal["ar", "en"]
 LANGUAGES: tuple[Language, Language] = ("ar", "en")
 
-_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_ARABIC_INDIC = str.maketrans("0123456789", ARABIC_INDIC_DIGITS)
 
 
 def localize_digits(text: str, digits: str) -> str:
@@ -26,6 +29,8 @@ def localize_digits(text: str, digits: str) -> str:
 
 def direction(lang: Language) -> Qt.LayoutDirection:
     """Right-to-left for Arabic, left-to-right for English."""
+    from PySide6.QtCore import Qt
+
     return Qt.LayoutDirection.RightToLeft if lang == "ar" else Qt.LayoutDirection.LeftToRight
 
 

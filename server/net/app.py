@@ -23,25 +23,30 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+from pydantic import TypeAdapter
 
 from server.core import engine as cmds
 from server.core.config import BranchConfig
 from server.core.errors import ConfigError, DomainError, JournalError
 from server.core.events import CapOverrun, DayStarted, Event, TicketCalled, TicketIssued, TicketRecalled
+from server.core.lifecycle import Command
 from server.net import views
 from server.net.auth import Principal, match_device
 from server.net.metrics import Metrics
+from server.net.wording import arabic
 from server.protocol import messages as p
+from server.protocol import payloads as pl
 from server.store.appointment_import import read_bookings
 from server.store.hall import Committed, Hall
 from server.store.journal import Journal
 from server.store.leadership import BranchLock, LockLost
-from server.store.staff import Session, StaffStore
+from server.store.staff import NotGrantedHere, Session, StaffStore
 
 log = logging.getLogger("dawr.server")
 
@@ -59,6 +64,21 @@ class Refused(Exception):
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.code, self.message, self.details = code, message, details
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler gives back: the result's ``data``, ``after`` to run once the reply is sent (the
+    broadcast or the snapshot, with the hall lock released there) and the ticket number for the log."""
+
+    data: pl.Payload
+    after: Callable[[], None] | None = None
+    ticket: str | None = None
+
+
+def error(request_id: Any, code: str, message: str, **details: Any) -> p.Error:
+    """An error reply with the Arabic wording of ``code`` (the ``server`` catalogue) filled in."""
+    return p.error(request_id, code, message, arabic(code), **details)
 
 
 class TokenBucket:
@@ -95,7 +115,8 @@ class Connection:
     login_failures: int = 0
     rate_violations: int = 0
     bucket: TokenBucket | None = None
-    views_sent: dict[int, dict[str, Any]] = field(default_factory=dict)
+    views_sent: dict[int, pl.CounterViewData] = field(default_factory=dict)
+    """Counter number -> the last view of it this client got."""
     status_version: int = -1
     """Which queue status (``HallServer._status_version``) this client has; -1 after a snapshot."""
     closing: bool = False
@@ -110,6 +131,11 @@ class Connection:
         seq = getattr(message, "seq", None)
         if isinstance(seq, int):
             self.last_seq = seq
+
+    def push_body(self, kind: str, seq: int, body: str) -> None:
+        """Send a push whose payload is already serialised (``p.push_text``); remembers its seq."""
+        self.send(p.push_text(kind, seq, self.last_seq, body))
+        self.last_seq = seq
 
 
 def authorize(principal: Principal | None, request: p.Request, engine: cmds.HallEngine) -> int | None:
@@ -153,7 +179,7 @@ def authorize(principal: Principal | None, request: p.Request, engine: cmds.Hall
     return None
 
 
-Handler = Callable[["HallServer", Connection, Any], Any]
+Handler = Callable[["HallServer", Connection, Any], Awaitable[Reply]]
 _HANDLERS: dict[str, Handler] = {}
 
 
@@ -168,23 +194,30 @@ def handles(*types: str) -> Callable[[Handler], Handler]:
     return register
 
 
-_ENGINE_COMMANDS: dict[str, Callable[[Any, int | None], cmds.Command]] = {
-    "open_counter": lambda r, c: cmds.OpenCounter(c),  # staff filled in by the handler
-    "pause_counter": lambda r, c: cmds.PauseCounter(c, r.reason),
-    "resume_counter": lambda r, c: cmds.ResumeCounter(c),
-    "close_counter": lambda r, c: cmds.CloseCounter(c),
-    "call_next": lambda r, c: cmds.CallNext(c),
-    "call_ticket": lambda r, c: cmds.CallTicket(c, r.ticket),
-    "recall": lambda r, c: cmds.Recall(c),
-    "start_service": lambda r, c: cmds.StartService(c),
-    "no_show": lambda r, c: cmds.NoShow(c),
-    "reinstate": lambda r, c: cmds.Reinstate(r.ticket),
-    "park": lambda r, c: cmds.Park(c),
-    "resume_parked": lambda r, c: cmds.ResumeParked(c, r.ticket),
-    "transfer": lambda r, c: cmds.Transfer(c, r.to_service, r.to_counter, r.position),
-    "finish": lambda r, c: cmds.Finish(c, r.outcome, r.overrun_reason),
-    "cancel": lambda r, c: cmds.Cancel(r.ticket, r.reason),
+def _at(counter: int | None) -> int:
+    assert counter is not None, "authorize resolves the counter of every counter request"
+    return counter
+
+
+_ENGINE_COMMANDS: dict[Command, Callable[[Any, int | None], cmds.EngineCommand]] = {
+    Command.OPEN_COUNTER: lambda r, c: cmds.OpenCounter(_at(c)),  # staff filled in by the handler
+    Command.PAUSE_COUNTER: lambda r, c: cmds.PauseCounter(_at(c), r.reason),
+    Command.RESUME_COUNTER: lambda r, c: cmds.ResumeCounter(_at(c)),
+    Command.CLOSE_COUNTER: lambda r, c: cmds.CloseCounter(_at(c)),
+    Command.CALL_NEXT: lambda r, c: cmds.CallNext(_at(c)),
+    Command.CALL_TICKET: lambda r, c: cmds.CallTicket(_at(c), r.ticket),
+    Command.RECALL: lambda r, c: cmds.Recall(_at(c)),
+    Command.START_SERVICE: lambda r, c: cmds.StartService(_at(c)),
+    Command.NO_SHOW: lambda r, c: cmds.NoShow(_at(c)),
+    Command.REINSTATE: lambda r, c: cmds.Reinstate(r.ticket),
+    Command.PARK: lambda r, c: cmds.Park(_at(c)),
+    Command.RESUME_PARKED: lambda r, c: cmds.ResumeParked(_at(c), r.ticket),
+    Command.TRANSFER: lambda r, c: cmds.Transfer(_at(c), r.to_service, r.to_counter, r.position),
+    Command.FINISH: lambda r, c: cmds.Finish(_at(c), r.outcome, r.overrun_reason),
+    Command.CANCEL: lambda r, c: cmds.Cancel(r.ticket, r.reason),
 }
+"""The counter commands: ``Command`` (= the request type) -> the engine command built from the request
+and the counter ``authorize`` resolved."""
 
 
 class HallServer:
@@ -213,26 +246,29 @@ class HallServer:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dawr-journal")
         self.connections: set[Connection] = set()
         self.bound: dict[int, Connection] = {}
-        self.devices: dict[str, dict[str, Any]] = {
-            d.id: {
-                "id": d.id,
-                "role": d.role,
-                "name": d.name,
-                "connected": False,
-                "last_seen": None,
-                "health": {},
-                "detail": "",
-            }
+        self.devices: dict[str, pl.DeviceInfo] = {
+            d.id: pl.DeviceInfo(
+                id=d.id,
+                role=d.role,
+                name=d.name,
+                connected=False,
+                last_seen=None,
+                health=pl.Peripherals(),
+                detail="",
+            )
             for d in config.devices
         }
         self.metrics = Metrics()
         self.started = time.monotonic()
-        self._statuses: list[dict[str, Any]] | None = None
+        self._statuses: str | None = None
+        """The last queue status's services, as JSON text."""
         self._open: bool | None = None
         self._status_version = 0
         self._last_session_check = time.monotonic()
         self._pushed_seq = 0
         self._dirty = True
+        self._last_views: dict[int, pl.CounterViewData] = {}
+        """The counter views built last (``_Views``), by counter."""
 
     @property
     def engine(self) -> cmds.HallEngine:
@@ -327,7 +363,7 @@ class HallServer:
         for conn, digest in staff.items():
             if digest not in live and conn.principal is not None:
                 self._logout(conn)
-                conn.send(p.dump(p.error(None, "session_expired", "Your session ended; log in again.")))
+                conn.send(p.dump(error(None, "session_expired", "Your session ended; log in again.")))
 
     # ---------------------------------------------------------------------------------- connections
     def connect(self, conn: Connection) -> None:
@@ -347,15 +383,18 @@ class HallServer:
             return
         if principal.counter is not None and self.bound.get(principal.counter) is conn:
             del self.bound[principal.counter]
-        if principal.role in ("kiosk", "board") and principal.name in self.devices:
-            if not any(
+        if (
+            principal.role in ("kiosk", "board")
+            and principal.name in self.devices
+            and not any(
                 c.principal
                 and c.principal.name == principal.name
                 and c is not conn
                 and c.principal.role == principal.role
                 for c in self.connections
-            ):
-                self._device_changed(principal.name, connected=False)
+            )
+        ):
+            self._device_changed(principal.name, connected=False)
 
     def clients_by_role(self) -> dict[str, int]:
         """Open connections per role (``none`` for not logged in)."""
@@ -374,7 +413,7 @@ class HallServer:
         if not conn.bucket.take():
             conn.rate_violations += 1
             self.metrics.refused_frames += 1
-            conn.send(p.dump(p.error(None, "rate_limited", "Too many requests; slow down.")))
+            conn.send(p.dump(error(None, "rate_limited", "Too many requests; slow down.")))
             if conn.rate_violations >= self.settings.rate_violations_before_close:
                 self._policy_close(conn, "rate limit")
             return
@@ -382,7 +421,7 @@ class HallServer:
             self.metrics.refused_frames += 1
             conn.send(
                 p.dump(
-                    p.error(
+                    error(
                         None,
                         "message_too_large",
                         f"Messages are limited to {self.settings.max_message_bytes} bytes.",
@@ -394,7 +433,7 @@ class HallServer:
             request = p.parse_request(text)
         except p.ProtocolError as problem:
             self.metrics.refused_frames += 1
-            conn.send(p.dump(p.error(problem.request_id, problem.code, problem.message, **problem.details)))
+            conn.send(p.dump(error(problem.request_id, problem.code, problem.message, **problem.details)))
             self._log(conn, "?", problem.code, started, None)
             return
         kind: str = request.type  # type: ignore[attr-defined]
@@ -402,25 +441,27 @@ class HallServer:
         after: Callable[[], None] | None = None
         try:
             counter = authorize(conn.principal, request, self.engine)
-            data = await _HANDLERS[kind](self, conn, (request, counter))
-            after = data.pop("_after", None)
-            ticket = data.pop("_ticket", None)
-            conn.send(p.dump(p.Result(id=request.id, data=data)))
+            reply = await _HANDLERS[kind](self, conn, (request, counter))
+            after, ticket = reply.after, reply.ticket
+            conn.send(p.dump(p.Result(id=request.id, data=reply.data)))
         except Refused as problem:
             result = problem.code
-            conn.send(p.dump(p.error(request.id, problem.code, problem.message, **problem.details)))
-            if problem.code == "login_failed" and conn.login_failures >= self.settings.max_login_failures:
+            conn.send(p.dump(error(request.id, problem.code, problem.message, **problem.details)))
+            if (
+                problem.code in ("login_failed", "branch_not_granted")
+                and conn.login_failures >= self.settings.max_login_failures
+            ):
                 self._policy_close(conn, "too many failed logins")
         except DomainError as problem:
             result = problem.code
-            conn.send(p.dump(p.error(request.id, problem.code, problem.message, **_plain(problem.details))))
+            conn.send(p.dump(error(request.id, problem.code, problem.message, **_plain(problem.details))))
         except JournalError as problem:
             result = "database_unavailable"
             log.error(json.dumps({"event": "journal", "detail": str(problem)}))
             self._database_trouble(problem)
             conn.send(
                 p.dump(
-                    p.error(
+                    error(
                         request.id,
                         "database_unavailable",
                         "The database is unavailable; nothing was changed. Try again.",
@@ -430,7 +471,7 @@ class HallServer:
         except Exception:
             result = "internal_error"
             log.exception("request %s failed", kind)
-            conn.send(p.dump(p.error(request.id, "internal_error", "Internal error; nothing was changed.")))
+            conn.send(p.dump(error(request.id, "internal_error", "Internal error; nothing was changed.")))
         finally:
             if after is not None:
                 after()
@@ -466,7 +507,7 @@ class HallServer:
         log.info(json.dumps(line, ensure_ascii=False))
 
     # --------------------------------------------------------------------------------- committing
-    async def _commit(self, command: cmds.Command) -> tuple[Committed, Callable[[], None]]:
+    async def _commit(self, command: cmds.EngineCommand) -> tuple[Committed, Callable[[], None]]:
         """Run ``command`` through the hall (journal committed on return) and give the broadcast to run
         after the reply. Holds the hall lock until that runs, so pushes go out in journal order."""
         loop = asyncio.get_running_loop()
@@ -532,14 +573,21 @@ class HallServer:
         live = [c for c in self.connections if c.principal is not None and c.last_seq >= 0]
         live.sort(key=lambda c: c.role not in ("board", "kiosk"))
         wanted = {n for n in touched if any(self._watches(c, n) for c in live)}
-        fresh = views.counter_views(engine, sorted(wanted)) if wanted else {}
+        fresh = _Views(views.counter_views(engine, sorted(wanted)) if wanted else {}, self._last_views)
+        projected: dict[tuple[int, str, int | None], str | None] = {}
         for conn in live:
             principal = conn.principal
             assert principal is not None
-            for seq, event in stored:
-                record = views.project_event(engine, event, principal.role, principal.counter)
-                if record is not None:
-                    conn.push(p.EventPush.model_construct(seq=seq, prev_seq=conn.last_seq, event=record))
+            # a counter session sees its own counter's events; every other role sees the same as its peers
+            audience = principal.counter if principal.role == "counter" else None
+            for index, (seq, event) in enumerate(stored):
+                key = (index, principal.role, audience)
+                if key not in projected:
+                    record = views.project_event(engine, event, principal.role, principal.counter)
+                    projected[key] = None if record is None else p.body("event", record)
+                body = projected[key]
+                if body is not None:
+                    conn.push_body("event", seq, body)
             if new_day:  # midnight: everything open was cancelled; give everyone the new day whole
                 self._send_snapshot(conn)
                 continue
@@ -551,18 +599,21 @@ class HallServer:
             principal.role == "supervisor" or (principal.role == "counter" and principal.counter == number)
         )
 
-    def _push_views(self, conn: Connection, fresh: dict[int, dict[str, Any]], seq: int) -> None:
-        for number, current in fresh.items():
-            if self._watches(conn, number) and conn.views_sent.get(number) != current:
-                conn.views_sent[number] = current
-                conn.push(p.CounterView.model_construct(seq=seq, prev_seq=conn.last_seq, counter=current))
+    def _push_views(self, conn: Connection, fresh: _Views, seq: int) -> None:
+        for number, current in fresh.views.items():
+            if self._watches(conn, number):
+                if fresh.same(number, conn.views_sent.get(number)):
+                    conn.views_sent[number] = current
+                else:
+                    conn.views_sent[number] = current
+                    conn.push_body("counter_view", seq, fresh.body(number))
 
     def _flush(self) -> None:
         """Push changed queue status (waiting, estimates, open/closed) and counter queue lists; called
         with the hall lock held after every tick."""
         engine = self.engine
         now = self.clock()
-        statuses = views.service_statuses(engine, now)
+        statuses = _SERVICE_LIST.dump_json(views.service_statuses(engine, now)).decode()
         is_open = engine.config.is_open(now)
         if statuses != self._statuses or is_open != self._open:
             self._status_version += 1
@@ -582,7 +633,8 @@ class HallServer:
                 wanted.update(cfg.number for cfg in self.config.counters)
             elif principal.role == "counter" and principal.counter is not None:
                 wanted.add(principal.counter)
-        fresh = views.counter_views(engine, sorted(wanted)) if wanted else {}
+        fresh = _Views(views.counter_views(engine, sorted(wanted)) if wanted else {}, self._last_views)
+        status_body = f'"open":{"true" if is_open else "false"},"services":{statuses}'
         for conn in live:
             # every client gets the current status once, also one whose snapshot was built just before
             # a change (so nobody stays on "closed" after opening time, whatever the interleaving)
@@ -592,11 +644,7 @@ class HallServer:
                 "counter",
                 "supervisor",
             ):
-                conn.push(
-                    p.QueueStatus.model_construct(
-                        seq=last, prev_seq=conn.last_seq, open=is_open, services=statuses
-                    )
-                )
+                conn.push_body("queue_status", last, status_body)
                 conn.status_version = self._status_version
             self._push_views(conn, fresh, last)
 
@@ -617,26 +665,27 @@ class HallServer:
         data = views.snapshot(
             self.engine, principal.role, self.clock(), principal.counter, list(self.devices.values())
         )
-        role: p.Role = principal.role  # type: ignore[assignment]
-        conn.push(p.Snapshot(seq=self.hall.last_seq, role=role, data=data))
+        role = cast(p.Role, principal.role)
+        conn.push(p.SNAPSHOTS[role](seq=self.hall.last_seq, role=role, data=data))
         conn.status_version = -1
         conn.views_sent = {}
-        if principal.role == "counter" and principal.counter is not None:
-            conn.views_sent[principal.counter] = data["counter"]
-        elif principal.role == "supervisor":
-            conn.views_sent = {v["number"]: v for v in data["counter_views"]}
+        if isinstance(data, pl.SupervisorSnapshotData):
+            conn.views_sent = {v.number: v for v in data.counter_views}
+        elif isinstance(data, pl.CounterSnapshotData) and data.counter is not None:
+            conn.views_sent[data.counter.number] = data.counter
 
     def _device_changed(self, device_id: str, **changes: Any) -> None:
-        device = self.devices[device_id]
-        device.update(changes)
-        device["last_seen"] = self.clock().isoformat()
+        changes["last_seen"] = self.clock().isoformat()
+        self.devices[device_id] = self.devices[device_id].model_copy(update=changes)
         self._push_device(device_id)
 
     def _push_device(self, device_id: str) -> None:
         device = self.devices[device_id]
+        body: str | None = None
         for conn in self.connections:
             if conn.role == "supervisor" and conn.last_seq >= 0:
-                conn.push(p.DeviceStatus(seq=conn.last_seq, prev_seq=conn.last_seq, device=dict(device)))
+                body = body or p.body("device", device)
+                conn.push_body("device_status", conn.last_seq, body)
 
     # ------------------------------------------------------------------------------------ sessions
     async def _logged_in(self, conn: Connection, principal: Principal) -> Callable[[], None]:
@@ -656,7 +705,7 @@ class HallServer:
                 if old.principal.role == "counter":
                     self._logout(old)
                     old.send(
-                        p.dump(p.error(None, "session_expired", "You logged in at this counter elsewhere."))
+                        p.dump(error(None, "session_expired", "You logged in at this counter elsewhere."))
                     )
             self.bound[principal.counter] = conn
         return await self._snapshot_after(conn)
@@ -689,7 +738,7 @@ class HallServer:
         )
 
     @handles("login_device")
-    async def _login_device(self, conn: Connection, args: tuple[p.LoginDevice, None]) -> dict[str, Any]:
+    async def _login_device(self, conn: Connection, args: tuple[p.LoginDevice, None]) -> Reply:
         request = args[0]
         if request.protocol != p.PROTOCOL_VERSION:
             raise Refused("unsupported_protocol", f"This server speaks protocol {p.PROTOCOL_VERSION}.")
@@ -699,17 +748,35 @@ class HallServer:
             raise Refused("login_failed", "Unknown device token.")
         after = await self._logged_in(conn, Principal(device.role, device.id, device.name or device.id))
         self._device_changed(device.id, connected=True)
-        return {"role": device.role, "device_id": device.id, "branch": self.config.branch.id, "_after": after}
+        data = pl.LoginDeviceReply(role=device.role, device_id=device.id, branch=self.config.branch.id)
+        return Reply(data, after)
+
+    def _login_reply(self, session: Session, counter: int | None, token: str) -> pl.LoginReply:
+        return pl.LoginReply(
+            role=session.role,  # type: ignore[arg-type]
+            username=session.username,
+            display_name=session.display_name,
+            counter=counter,
+            session_token=token,
+            expires_at=session.expires_at.isoformat(),
+            branch=self.config.branch.id,
+        )
 
     @handles("login")
-    async def _login(self, conn: Connection, args: tuple[p.Login, None]) -> dict[str, Any]:
+    async def _login(self, conn: Connection, args: tuple[p.Login, None]) -> Reply:
         request = args[0]
         if request.protocol != p.PROTOCOL_VERSION:
             raise Refused("unsupported_protocol", f"This server speaks protocol {p.PROTOCOL_VERSION}.")
         lifetime = timedelta(hours=self.settings.session_hours)
-        session = await asyncio.to_thread(
-            self.staff.login, request.username, request.password, request.counter, lifetime, self.clock()
-        )
+        try:
+            session = await asyncio.to_thread(
+                self.staff.login, request.username, request.password, request.counter, lifetime, self.clock()
+            )
+        except NotGrantedHere:  # raised only once the password proved right: tells a guesser nothing
+            conn.login_failures += 1
+            raise Refused(
+                "branch_not_granted", "This account may not work at this branch; ask HQ to grant it."
+            ) from None
         if session is None:
             conn.login_failures += 1
             raise Refused("login_failed", "Wrong user name or password, or the account is disabled.")
@@ -719,19 +786,10 @@ class HallServer:
             await asyncio.to_thread(self.staff.revoke, session.digest)
             raise
         after = await self._logged_in(conn, self._staff_principal(session, request.counter))
-        return {
-            "role": session.role,
-            "username": session.username,
-            "display_name": session.display_name,
-            "counter": request.counter,
-            "session_token": session.token,
-            "expires_at": session.expires_at.isoformat(),
-            "branch": self.config.branch.id,
-            "_after": after,
-        }
+        return Reply(self._login_reply(session, request.counter, session.token), after)
 
     @handles("resume_session")
-    async def _resume(self, conn: Connection, args: tuple[p.ResumeSession, None]) -> dict[str, Any]:
+    async def _resume(self, conn: Connection, args: tuple[p.ResumeSession, None]) -> Reply:
         request = args[0]
         if request.protocol != p.PROTOCOL_VERSION:
             raise Refused("unsupported_protocol", f"This server speaks protocol {p.PROTOCOL_VERSION}.")
@@ -748,81 +806,78 @@ class HallServer:
             except JournalError:
                 after()
                 raise
-        return {
-            "role": session.role,
-            "username": session.username,
-            "display_name": session.display_name,
-            "counter": counter,
-            "session_token": request.session_token,
-            "expires_at": session.expires_at.isoformat(),
-            "branch": self.config.branch.id,
-            "_after": after,
-        }
+        return Reply(self._login_reply(session, counter, request.session_token), after)
 
     @handles("logout")
-    async def _logout_request(self, conn: Connection, args: tuple[p.Logout, None]) -> dict[str, Any]:
+    async def _logout_request(self, conn: Connection, args: tuple[p.Logout, None]) -> Reply:
         principal = conn.principal
         if principal is not None and principal.session_digest:
             await asyncio.to_thread(self.staff.revoke, principal.session_digest)
         self._logout(conn)
-        return {}
+        return Reply(pl.EmptyReply())
 
     @handles("resync")
-    async def _resync(self, conn: Connection, args: tuple[p.Resync, None]) -> dict[str, Any]:
+    async def _resync(self, conn: Connection, args: tuple[p.Resync, None]) -> Reply:
         after = await self._snapshot_after(conn)
-        return {"seq": self.hall.last_seq, "_after": after}
+        return Reply(pl.ResyncReply(seq=self.hall.last_seq), after)
 
     @handles("ping")
-    async def _ping(self, conn: Connection, args: tuple[p.Ping, None]) -> dict[str, Any]:
-        return {"now": self.clock().isoformat(), "seq": self.hall.last_seq}
+    async def _ping(self, conn: Connection, args: tuple[p.Ping, None]) -> Reply:
+        return Reply(pl.PingReply(now=self.clock().isoformat(), seq=self.hall.last_seq))
 
     # ------------------------------------------------------------------------------- kiosk, board
     @handles("list_services")
-    async def _list_services(self, conn: Connection, args: tuple[p.ListServices, None]) -> dict[str, Any]:
+    async def _list_services(self, conn: Connection, args: tuple[p.ListServices, None]) -> Reply:
         async with self.lock:
             now = self.clock()
-            return {"open": self.config.is_open(now), "services": views.service_statuses(self.engine, now)}
+            services = views.service_statuses(self.engine, now)
+            return Reply(pl.ServicesReply(open=self.config.is_open(now), services=services))
 
     @handles("heartbeat")
-    async def _heartbeat(self, conn: Connection, args: tuple[p.Heartbeat, None]) -> dict[str, Any]:
+    async def _heartbeat(self, conn: Connection, args: tuple[p.Heartbeat, None]) -> Reply:
         assert conn.principal is not None
-        if conn.principal.name in self.devices:
-            if self.devices[conn.principal.name].get("silent"):
-                self._device_changed(conn.principal.name, silent=False)
+        name = conn.principal.name
+        if name in self.devices:
+            if self.devices[name].silent:
+                self._device_changed(name, silent=False)
             else:
-                self.devices[conn.principal.name]["last_seen"] = self.clock().isoformat()
-        return {"now": self.clock().isoformat()}
+                self.devices[name] = self.devices[name].model_copy(
+                    update={"last_seen": self.clock().isoformat()}
+                )
+        return Reply(pl.HeartbeatReply(now=self.clock().isoformat()))
 
     def _check_silent_boards(self) -> None:
         """A board still connected but without a heartbeat for ``BOARD_SILENT_SECONDS`` (a frozen app, a
         dead screen process) is marked ``silent`` for the supervisors; its next heartbeat clears it."""
         now = self.clock()
         for device_id, device in self.devices.items():
-            if device["role"] != "board" or not device.get("connected") or device.get("silent"):
+            if device.role != "board" or not device.connected or device.silent:
                 continue
-            seen = device.get("last_seen")
+            seen = device.last_seen
             if seen and (now - datetime.fromisoformat(seen)).total_seconds() > BOARD_SILENT_SECONDS:
-                device["silent"] = True
+                self.devices[device_id] = device.model_copy(update={"silent": True})
                 self._push_device(device_id)
 
     @handles("device_health")
-    async def _device_health(self, conn: Connection, args: tuple[p.DeviceHealth, None]) -> dict[str, Any]:
+    async def _device_health(self, conn: Connection, args: tuple[p.DeviceHealth, None]) -> Reply:
         request = args[0]
         assert conn.principal is not None
-        health = {
-            k: getattr(request, k)
-            for k in ("printer", "scanner", "display", "announcer")
-            if getattr(request, k) is not None
-        }
+        health = pl.Peripherals(
+            **{
+                k: getattr(request, k)
+                for k in ("printer", "scanner", "display", "announcer")
+                if getattr(request, k) is not None
+            }
+        )
         if conn.principal.name in self.devices:
             self._device_changed(conn.principal.name, health=health, detail=request.detail, connected=True)
-        return {}
+        return Reply(pl.EmptyReply())
 
     def _device_key(self, conn: Connection, key: str) -> str:
         assert conn.principal is not None
         return f"{conn.principal.name}:{key}"
 
-    async def _issue(self, conn: Connection, command: cmds.Command) -> dict[str, Any]:
+    async def _issue(self, conn: Connection, command: cmds.EngineCommand) -> Reply:
         committed, after = await self._commit(command)
         try:
             ticket = self.engine.tickets[committed.ticket_id] if committed.ticket_id else None
@@ -832,10 +887,10 @@ class HallServer:
         except BaseException:
             after()
             raise
-        return {"ticket": info, "duplicate": duplicate, "_after": after, "_ticket": ticket.number}
+        return Reply(pl.TicketReply(ticket=info, duplicate=duplicate), after, ticket.number)
 
     @handles("issue_ticket")
-    async def _issue_ticket(self, conn: Connection, args: tuple[p.IssueTicket, None]) -> dict[str, Any]:
+    async def _issue_ticket(self, conn: Connection, args: tuple[p.IssueTicket, None]) -> Reply:
         request = args[0]
         command = cmds.IssueTicket(
             request.service_id,
@@ -846,7 +901,7 @@ class HallServer:
         return await self._issue(conn, command)
 
     @handles("check_in")
-    async def _check_in(self, conn: Connection, args: tuple[p.CheckIn, None]) -> dict[str, Any]:
+    async def _check_in(self, conn: Connection, args: tuple[p.CheckIn, None]) -> Reply:
         request = args[0]
         command = cmds.CheckIn(
             request.qr_payload,
@@ -863,30 +918,31 @@ class HallServer:
                 # the kiosk reprints the same ticket: give it everything a printout needs
                 problem.details["ticket_info"] = views.ticket_info(
                     self.engine, existing, self.settings.public_url
-                )
+                ).model_dump()
             raise
 
     # ------------------------------------------------------------------------------------- counter
     @handles(*_ENGINE_COMMANDS)
-    async def _counter_command(self, conn: Connection, args: tuple[Any, int | None]) -> dict[str, Any]:
+    async def _counter_command(self, conn: Connection, args: tuple[Any, int | None]) -> Reply:
         request, counter = args
         assert conn.principal is not None
-        command = _ENGINE_COMMANDS[request.type](request, counter)
+        command = _ENGINE_COMMANDS[Command(request.type)](request, counter)
         if isinstance(command, cmds.OpenCounter):
             command = cmds.OpenCounter(command.counter, conn.principal.name)
         committed, after = await self._commit(command)
-        data: dict[str, Any] = {"_after": after}
+        fields: dict[str, Any] = {}
         if counter is not None:
-            data["counter"] = counter
+            fields["counter"] = counter
+        number = None
         if committed.ticket_id and committed.ticket_id in self.engine.tickets:
             ticket = self.engine.tickets[committed.ticket_id]
-            data["ticket"] = views.staff_ticket(self.engine, ticket)
-            data["_ticket"] = ticket.number
-        return data
+            fields["ticket"] = views.staff_ticket(self.engine, ticket)
+            number = ticket.number
+        return Reply(pl.CounterReply(**fields), after, number)
 
     # --------------------------------------------------------------------------------------- admin
     @handles("import_appointments")
-    async def _import(self, conn: Connection, args: tuple[p.ImportAppointments, None]) -> dict[str, Any]:
+    async def _import(self, conn: Connection, args: tuple[p.ImportAppointments, None]) -> Reply:
         request = args[0]
         try:
             bookings = read_bookings(io.StringIO(request.csv, newline=""), self.config.zone)
@@ -894,10 +950,10 @@ class HallServer:
             raise Refused("invalid_csv", str(problem).replace("<input>: ", "")) from None
         _, after = await self._commit(cmds.ImportAppointments(bookings))
         own = sum(1 for b in bookings if b.branch_id == self.config.branch.id)
-        return {"imported": len(bookings), "own": own, "others": len(bookings) - own, "_after": after}
+        return Reply(pl.ImportReply(imported=len(bookings), own=own, others=len(bookings) - own), after)
 
     # ------------------------------------------------------------------------------------- reading
-    async def ticket_page(self, token: str) -> dict[str, Any] | None:
+    async def ticket_page(self, token: str) -> pl.TicketPage | None:
         """The status page data of the ticket with ``token`` (see ``views.ticket_page``), or None."""
         async with self.lock:
             return views.ticket_page(self.engine, token, self.clock())
@@ -916,6 +972,45 @@ class HallServer:
         return True
 
 
+_SERVICE_LIST: TypeAdapter[list[pl.ServiceStatus]] = TypeAdapter(list[pl.ServiceStatus])
+
+
+class _Views:
+    """Counter views built for one broadcast or tick. Each is compared once with the one built last time
+    (most are unchanged) and serialised once, when first sent; ``same`` tells whether a client's last
+    view of a counter is the current one without comparing it again for every client."""
+
+    def __init__(self, built: dict[int, pl.CounterViewData], last: dict[int, pl.CounterViewData]) -> None:
+        self.views = built
+        self._last = dict(last)
+        self._unchanged: dict[int, bool] = {}
+        self._bodies: dict[int, str] = {}
+        last.update(built)
+
+    def same(self, number: int, sent: pl.CounterViewData | None) -> bool:
+        """Whether ``sent`` (what a client has of counter ``number``) equals the current view."""
+        if sent is None:
+            return False
+        current = self.views[number]
+        if sent is current:
+            return True
+        previous = self._last.get(number)
+        if sent is previous:
+            unchanged = self._unchanged.get(number)
+            if unchanged is None:
+                unchanged = self._unchanged[number] = previous == current
+            return unchanged
+        return sent == current
+
+    def body(self, number: int) -> str:
+        """The ``"counter": {...}`` part of the ``counter_view`` push of counter ``number``."""
+        text = self._bodies.get(number)
+        if text is None:
+            text = self._bodies[number] = p.body("counter", self.views[number])
+        return text
+
+
 def _plain(details: dict[str, Any]) -> dict[str, Any]:
     """Error details made JSON-safe."""
-    return json.loads(json.dumps(details, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(details, default=str))
+    return plain

@@ -12,7 +12,10 @@ import json
 import re
 import time
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from server.i18n import has, text
+from server.protocol.payloads import TicketPage
 
 if TYPE_CHECKING:
     from server.net.app import HallServer
@@ -20,17 +23,6 @@ if TYPE_CHECKING:
 TOKEN = re.compile(r"^/t/([A-Za-z0-9_-]{16,64})/?$")
 WEBSOCKET_PATHS = ("/", "/ws")
 REFRESH_SECONDS = 15
-
-STATE_TEXT = {
-    "waiting": ("في الانتظار", "Waiting"),
-    "transferred": ("في الانتظار (محوّل)", "Waiting (transferred)"),
-    "called": ("حان دورك", "It is your turn"),
-    "serving": ("قيد الخدمة", "Being served"),
-    "parked": ("معلّق مؤقتًا", "On hold"),
-    "done": ("انتهت الخدمة", "Finished"),
-    "no_show": ("لم تحضر عند النداء", "Missed the call"),
-    "cancelled": ("أُلغيت التذكرة", "Ticket cancelled"),
-}
 
 STYLE = """
 body{font-family:"Noto Sans Arabic","Noto Sans",Tahoma,Arial,sans-serif;margin:0;background:#f4f6f8;color:#1b1f23}
@@ -46,11 +38,10 @@ footer{font-size:.8rem;color:#57606a;text-align:center;margin:1rem 0}
 """
 
 
-def _minutes(value: Any, arabic: bool) -> str:
+def _minutes(value: float | None, lang: str) -> str:
     if value is None:
         return "—"
-    minutes = max(0, round(float(value)))
-    return f"{minutes} دقيقة تقريبًا" if arabic else f"about {minutes} min"
+    return text("server", "page.minutes", lang, minutes=max(0, round(float(value))))
 
 
 def _page(title: str, body: str, refresh: bool) -> bytes:
@@ -63,51 +54,54 @@ def _page(title: str, body: str, refresh: bool) -> bytes:
     ).encode()
 
 
-def ticket_html(data: dict[str, Any]) -> bytes:
+def _state(state: str, lang: str) -> str:
+    key = f"state.{state}"
+    return text("server", key, lang) if has("server", key, lang) else state
+
+
+def ticket_html(data: TicketPage) -> bytes:
     """The status page of one ticket (``views.ticket_page`` data)."""
-    state_ar, state_en = STATE_TEXT.get(data["state"], (data["state"], data["state"]))
-    called = data["state"] in ("called", "serving") and data["counter"] is not None
-    waiting = data["state"] in ("waiting", "transferred")
+    called = data.state in ("called", "serving") and data.counter is not None
+    waiting = data.state in ("waiting", "transferred")
     css = "state called" if called else "state"
 
     def block(lang: str) -> str:
         arabic = lang == "ar"
-        rows = [("الخدمة" if arabic else "Service", data["service_ar" if arabic else "service_en"])]
+        rows: list[tuple[str, str | None]] = [
+            (text("server", "page.service", lang), data.service_ar if arabic else data.service_en)
+        ]
         if waiting:
-            rows.append(
-                ("عدد المنتظرين قبلك" if arabic else "People ahead of you", str(data["people_ahead"]))
-            )
-            rows.append(
-                ("الانتظار المتوقع" if arabic else "Estimated wait", _minutes(data["wait_minutes"], arabic))
-            )
+            rows.append((text("server", "page.people_ahead", lang), str(data.people_ahead)))
+            rows.append((text("server", "page.estimated_wait", lang), _minutes(data.wait_minutes, lang)))
         if called:
-            rows.append(("توجّه إلى" if arabic else "Go to", data["counter_ar" if arabic else "counter_en"]))
+            rows.append((text("server", "page.go_to", lang), data.counter_ar if arabic else data.counter_en))
         items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
-        state = state_ar if arabic else state_en
-        branch = data["branch_ar" if arabic else "branch_en"]
+        branch = data.branch_ar if arabic else data.branch_en
         return (
             f'<section lang="{lang}" dir="{"rtl" if arabic else "ltr"}"><h1>{escape(branch)}</h1>'
-            f'<div class="number" dir="ltr">{escape(data["number"])}</div>'
-            f'<div class="{css}">{escape(state)}</div><dl>{items}</dl></section>'
+            f'<div class="number" dir="ltr">{escape(data.number)}</div>'
+            f'<div class="{css}">{escape(_state(data.state, lang))}</div><dl>{items}</dl></section>'
         )
 
     footer = (
-        "<footer>تُحدَّث الصفحة تلقائيًا كل 15 ثانية · "
-        '<span lang="en" dir="ltr">This page refreshes every 15 seconds</span></footer>'
+        f"<footer>{text('server', 'page.refreshes', 'ar', seconds=REFRESH_SECONDS)} · "
+        f'<span lang="en" dir="ltr">{text("server", "page.refreshes", "en", seconds=REFRESH_SECONDS)}</span>'
+        "</footer>"
     )
-    final = data["state"] in ("done", "cancelled")
-    return _page(f"{data['number']} — دور", block("ar") + block("en") + footer, refresh=not final)
+    final = data.state in ("done", "cancelled")
+    title = text("server", "page.title", "ar", number=data.number)
+    return _page(title, block("ar") + block("en") + footer, refresh=not final)
 
 
 def not_found_html() -> bytes:
     """The page for an unknown ticket or path: says nothing about any ticket."""
-    body = (
-        '<section lang="ar" dir="rtl"><h1>لم يتم العثور على التذكرة</h1>'
-        "<p>الرابط غير صحيح أو انتهت صلاحية التذكرة.</p></section>"
-        '<section lang="en" dir="ltr"><h1>Ticket not found</h1>'
-        "<p>The link is wrong or the ticket has expired.</p></section>"
+    body = "".join(
+        f'<section lang="{lang}" dir="{direction}"><h1>{text("server", "not_found.heading", lang)}</h1>'
+        f"<p>{text('server', 'not_found.text', lang)}</p></section>"
+        for lang, direction in (("ar", "rtl"), ("en", "ltr"))
     )
-    return _page("غير موجود — Not found", body, refresh=False)
+    title = f"{text('server', 'not_found.title', 'ar')} — {text('server', 'not_found.title', 'en')}"
+    return _page(title, body, refresh=False)
 
 
 async def respond(server: HallServer, path: str) -> tuple[int, str, bytes] | None:

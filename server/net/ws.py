@@ -221,10 +221,15 @@ async def run_server(
             }
         )
     )
-    stop = asyncio.get_running_loop().create_future()
     loop = asyncio.get_running_loop()
+    stop: asyncio.Future[int] = loop.create_future()
+
+    def on_signal(signum: int) -> None:
+        if not stop.done():
+            stop.set_result(signum)
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda s=signum: stop.done() or stop.set_result(s))
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
         received = await stop
         log.info(json.dumps({"event": "stopping", "signal": signal.Signals(received).name}))

@@ -14,6 +14,11 @@ Every request type is defined once below as a pydantic model with its ``type`` l
 may send it (``roles``); ``REQUESTS`` maps type names to models and ``ALLOWED_ROLES`` is the authorization
 matrix the server enforces (a ``counter`` session is further limited to its own counter).
 ``parse_request(text)`` turns a frame into a request or raises ``ProtocolError`` with a stable code.
+
+The server's frames are defined here too (``Result``, ``Error``, ``Hello``, one ``Snapshot`` model per role,
+``EventPush``, ``QueueStatus``, ``CounterView``, ``DeviceStatus``), their payloads in ``payloads.py``;
+``parse_server_frame(raw, request_type)`` validates a frame the server sent (what the Qt client does with
+each one) and ``push_text`` writes a push from a payload serialised once for all its receivers.
 """
 
 from __future__ import annotations
@@ -21,17 +26,38 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from server.core.lifecycle import COMMAND_ROLES, Command
+from server.protocol.payloads import (
+    REPLY_MODELS,
+    AdminSnapshotData,
+    BoardSnapshotData,
+    CounterSnapshotData,
+    CounterViewData,
+    DeviceInfo,
+    ErrorDetails,
+    EventInfo,
+    KioskSnapshotData,
+    ReplyData,
+    ServiceStatus,
+    SnapshotData,
+    SupervisorSnapshotData,
+)
+from server.protocol.payloads import (
+    Role as Role,
+)
 
 PROTOCOL_VERSION = 1
 
-Role = Literal["kiosk", "board", "counter", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = ("kiosk", "board", "counter", "supervisor", "admin")
 STAFF_ROLES: tuple[Role, ...] = ("counter", "supervisor", "admin")
 NO_LOGIN = "none"
 """The pseudo-role of a connection that has not logged in (used in ``ALLOWED_ROLES``)."""
+
+D = TypeVar("D")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -159,7 +185,7 @@ class IssueTicket(Request):
     """A walk-in (or priority) ticket. ``idempotency_key`` is chosen by the kiosk per citizen press: a
     retry with the same key returns the same ticket. Reply: ``{"ticket": TicketInfo, "duplicate"}``."""
 
-    roles = frozenset({"kiosk"})
+    roles = COMMAND_ROLES[Command.ISSUE_TICKET]
     citizen_facing = True
     type: Literal["issue_ticket"]
     service_id: ServiceId
@@ -171,7 +197,7 @@ class CheckIn(Request):
     """Check in a booked appointment by exactly one of ``qr_payload``, ``reference``, ``national_id``.
     Reply as for ``issue_ticket``."""
 
-    roles = frozenset({"kiosk"})
+    roles = COMMAND_ROLES[Command.CHECK_IN]
     citizen_facing = True
     type: Literal["check_in"]
     qr_payload: Line200 | None = None
@@ -202,26 +228,25 @@ class Heartbeat(Request):
 
 # --- counter commands ----------------------------------------------------------------------------------
 
-_COUNTER_ROLES = frozenset({"counter", "supervisor"})
-
 
 class CounterRequest(Request):
     """A command for one counter. A ``counter`` session may omit ``counter`` (its own is used) and may not
     name another; a supervisor names any (or omits it when logged in at one)."""
 
-    roles = _COUNTER_ROLES
     counter: CounterNumber | None = None
 
 
 class OpenCounter(CounterRequest):
     """Open the counter (the logged-in staff member is recorded). Reply: ``{"counter"}``."""
 
+    roles = COMMAND_ROLES[Command.OPEN_COUNTER]
     type: Literal["open_counter"]
 
 
 class PauseCounter(CounterRequest):
     """Pause an open counter with nobody at it; ``reason`` is a code of the branch's pause reasons."""
 
+    roles = COMMAND_ROLES[Command.PAUSE_COUNTER]
     type: Literal["pause_counter"]
     reason: Code
 
@@ -229,12 +254,14 @@ class PauseCounter(CounterRequest):
 class ResumeCounter(CounterRequest):
     """Resume a paused counter."""
 
+    roles = COMMAND_ROLES[Command.RESUME_COUNTER]
     type: Literal["resume_counter"]
 
 
 class CloseCounter(CounterRequest):
     """Close the counter (nobody may be at it)."""
 
+    roles = COMMAND_ROLES[Command.CLOSE_COUNTER]
     type: Literal["close_counter"]
 
 
@@ -242,12 +269,14 @@ class CallNext(CounterRequest):
     """Call the next ticket by the branch's policy. Reply: ``{"ticket": TicketInfo}``; boards get the call
     as an ``event``; the ``counter_view`` shows why this ticket."""
 
+    roles = COMMAND_ROLES[Command.CALL_NEXT]
     type: Literal["call_next"]
 
 
 class CallTicket(CounterRequest):
     """Call one waiting ticket by number (``A012``) or id (``20261122-A012``)."""
 
+    roles = COMMAND_ROLES[Command.CALL_TICKET]
     type: Literal["call_ticket"]
     ticket: TicketRef
 
@@ -255,25 +284,28 @@ class CallTicket(CounterRequest):
 class Recall(CounterRequest):
     """Call the current ticket again (boards announce it again)."""
 
+    roles = COMMAND_ROLES[Command.RECALL]
     type: Literal["recall"]
 
 
 class StartService(CounterRequest):
     """The called customer arrived: the service (and the cap timer) starts."""
 
+    roles = COMMAND_ROLES[Command.START_SERVICE]
     type: Literal["start_service"]
 
 
 class NoShow(CounterRequest):
     """The called customer did not come (after the required recalls)."""
 
+    roles = COMMAND_ROLES[Command.NO_SHOW]
     type: Literal["no_show"]
 
 
 class Reinstate(Request):
     """Put a no-show ticket back in its queue (within the branch's window)."""
 
-    roles = _COUNTER_ROLES
+    roles = COMMAND_ROLES[Command.REINSTATE]
     type: Literal["reinstate"]
     ticket: TicketRef
 
@@ -281,12 +313,14 @@ class Reinstate(Request):
 class Park(CounterRequest):
     """Set the current customer aside (e.g. fetching a document); the counter is free."""
 
+    roles = COMMAND_ROLES[Command.PARK]
     type: Literal["park"]
 
 
 class ResumeParked(CounterRequest):
     """Bring a parked customer back to this counter."""
 
+    roles = COMMAND_ROLES[Command.RESUME_PARKED]
     type: Literal["resume_parked"]
     ticket: TicketRef
 
@@ -295,6 +329,7 @@ class Transfer(CounterRequest):
     """Send the current customer to another service and/or one counter (e.g. ``to_service="supervisor"``);
     ``position`` "keep" (place by arrival) or "end"."""
 
+    roles = COMMAND_ROLES[Command.TRANSFER]
     type: Literal["transfer"]
     to_service: ServiceId | None = None
     to_counter: CounterNumber | None = None
@@ -304,6 +339,7 @@ class Transfer(CounterRequest):
 class Finish(CounterRequest):
     """Finish the current customer with an outcome code; past the cap an ``overrun_reason`` is required."""
 
+    roles = COMMAND_ROLES[Command.FINISH]
     type: Literal["finish"]
     outcome: Code
     overrun_reason: Code | None = None
@@ -312,7 +348,7 @@ class Finish(CounterRequest):
 class Cancel(Request):
     """Cancel a ticket. A counter session may cancel only the ticket at or parked by its counter."""
 
-    roles = _COUNTER_ROLES
+    roles = COMMAND_ROLES[Command.CANCEL]
     type: Literal["cancel"]
     ticket: TicketRef
     reason: Code = "cancelled"
@@ -325,7 +361,7 @@ class ImportAppointments(Request):
     """Import bookings: ``csv`` in the format of ``dawr admin import-appointments`` (header
     ``reference,national_id,name,phone,service,branch,slot``). Reply: ``{"imported", "own", "others"}``."""
 
-    roles = frozenset({"admin"})
+    roles = COMMAND_ROLES[Command.IMPORT_APPOINTMENTS]
     type: Literal["import_appointments"]
     csv: Annotated[str, Field(min_length=1, max_length=4 * 2**20), AfterValidator(_clean)]
 
@@ -379,12 +415,13 @@ ALLOWED_ROLES: dict[str, frozenset[str]] = {name: model.roles for name, model in
 # ==========================================================================================================
 
 
-class Result(Message):
-    """The request succeeded; ``data`` is described with each request."""
+class Result(Message, Generic[D]):
+    """The request succeeded; ``data`` is the request's reply payload (``payloads.REPLY_MODELS``).
+    ``Result[LoginReply]`` validates a login's reply; the server sends ``Result(id=..., data=payload)``."""
 
     id: RequestId | None
     type: Literal["result"] = "result"
-    data: dict[str, Any] = {}
+    data: D
 
 
 class Error(Message):
@@ -395,7 +432,7 @@ class Error(Message):
     code: Code
     message: str
     message_ar: str = ""
-    details: dict[str, Any] = {}
+    details: ErrorDetails = ErrorDetails()
 
 
 class Hello(Message):
@@ -416,19 +453,55 @@ class Push(Message):
 
 
 class Snapshot(Message):
-    """Everything the role may see, as of journal ``seq``; resets the client's ``last_seq`` to ``seq``."""
+    """Everything the role may see, as of journal ``seq``; resets the client's ``last_seq`` to ``seq``.
+    One subclass per role (``KioskSnapshot`` ... ``AdminSnapshot``) says what ``data`` holds."""
 
     type: Literal["snapshot"] = "snapshot"
     seq: int
     role: Role
-    data: dict[str, Any]
+    data: SnapshotData
+
+
+class KioskSnapshot(Snapshot):
+    role: Literal["kiosk"]
+    data: KioskSnapshotData
+
+
+class BoardSnapshot(Snapshot):
+    role: Literal["board"]
+    data: BoardSnapshotData
+
+
+class CounterSnapshot(Snapshot):
+    role: Literal["counter"]
+    data: CounterSnapshotData
+
+
+class SupervisorSnapshot(Snapshot):
+    role: Literal["supervisor"]
+    data: SupervisorSnapshotData
+
+
+class AdminSnapshot(Snapshot):
+    role: Literal["admin"]
+    data: AdminSnapshotData
+
+
+SNAPSHOTS: dict[str, type[Snapshot]] = {
+    "kiosk": KioskSnapshot,
+    "board": BoardSnapshot,
+    "counter": CounterSnapshot,
+    "supervisor": SupervisorSnapshot,
+    "admin": AdminSnapshot,
+}
+"""Role -> its snapshot model."""
 
 
 class EventPush(Push):
     """One journal event, projected for the role (no tokens, no personal data)."""
 
     type: Literal["event"] = "event"
-    event: dict[str, Any]
+    event: EventInfo
 
 
 class QueueStatus(Push):
@@ -436,24 +509,63 @@ class QueueStatus(Push):
 
     type: Literal["queue_status"] = "queue_status"
     open: bool
-    services: list[dict[str, Any]]
+    services: list[ServiceStatus]
 
 
 class CounterView(Push):
     """A counter's state, current ticket (with why it was called), queue and parked tickets."""
 
     type: Literal["counter_view"] = "counter_view"
-    counter: dict[str, Any]
+    counter: CounterViewData
 
 
 class DeviceStatus(Push):
     """A kiosk's or board's connection or health changed (supervisors only)."""
 
     type: Literal["device_status"] = "device_status"
-    device: dict[str, Any]
+    device: DeviceInfo
 
 
 PUSH_MODELS: tuple[type[Message], ...] = (Hello, Snapshot, EventPush, QueueStatus, CounterView, DeviceStatus)
+
+AnySnapshot = Annotated[
+    KioskSnapshot | BoardSnapshot | CounterSnapshot | SupervisorSnapshot | AdminSnapshot,
+    Field(discriminator="role"),
+]
+ServerPush = Annotated[
+    Hello | AnySnapshot | EventPush | QueueStatus | CounterView | DeviceStatus,
+    Field(discriminator="type"),
+]
+"""Every frame the server sends unasked (``hello`` and the pushes), told apart by ``type``."""
+
+AnyReply = Result[Any] | Error
+ServerFrame = AnyReply | Hello | Snapshot | EventPush | QueueStatus | CounterView | DeviceStatus
+"""What ``parse_server_frame`` returns."""
+
+_PUSH_ADAPTER: TypeAdapter[Hello | Snapshot | EventPush | QueueStatus | CounterView | DeviceStatus] = (
+    TypeAdapter(ServerPush)
+)
+_RESULTS: dict[str, type[Result[Any]]] = {kind: Result[model] for kind, model in REPLY_MODELS.items()}  # type: ignore[valid-type]
+
+
+def parse_server_frame(raw: dict[str, Any], request_type: str | None = None) -> ServerFrame:
+    """Validate one frame the server sent (its JSON already read into ``raw``) into its model: a
+    ``Result`` whose ``data`` is the reply model of ``request_type`` (the type of the request with that
+    ``id``; a plain dict when not given), an ``Error``, ``Hello`` or a push (a snapshot as the model of
+    its role). Raises ``pydantic.ValidationError`` for a frame that does not match the protocol."""
+    kind = raw.get("type")
+    if kind == "result":
+        model: type[Result[Any]] = _RESULTS.get(request_type or "", Result[dict[str, Any]])
+        return model.model_validate(raw)
+    if kind == "error":
+        return Error.model_validate(raw)
+    return _PUSH_ADAPTER.validate_python(raw)
+
+
+def reply_data(request_type: str, data: dict[str, Any]) -> ReplyData:
+    """The ``data`` of a result to a ``request_type`` request as its reply model."""
+    reply: ReplyData = REPLY_MODELS[request_type].model_validate(data)  # type: ignore[assignment]
+    return reply
 
 
 # ==========================================================================================================
@@ -472,53 +584,51 @@ class ProtocolError(Exception):
         self.details = details
 
 
-ARABIC: dict[str, str] = {
+ERROR_CODES: tuple[str, ...] = (
     # protocol and session
-    "invalid_json": "رسالة غير صالحة.",
-    "invalid_message": "طلب غير صالح.",
-    "unknown_type": "نوع طلب غير معروف.",
-    "message_too_large": "الرسالة أكبر من المسموح.",
-    "rate_limited": "طلبات كثيرة جدًا، حاول بعد قليل.",
-    "not_authenticated": "يلزم تسجيل الدخول أولًا.",
-    "forbidden": "غير مسموح لهذا الجهاز أو المستخدم.",
-    "forbidden_counter": "يمكنك العمل على شباكك فقط.",
-    "already_authenticated": "تم تسجيل الدخول مسبقًا.",
-    "login_failed": "اسم المستخدم أو كلمة المرور غير صحيحة.",
-    "session_expired": "انتهت الجلسة، سجّل الدخول من جديد.",
-    "counter_required": "اختر رقم الشباك.",
-    "counter_taken": "هذا الشباك مستخدم من موظف آخر.",
-    "unsupported_protocol": "إصدار غير مدعوم.",
-    "database_unavailable": "النظام غير متاح مؤقتًا، حاول بعد قليل.",
-    "internal_error": "حدث خطأ، حاول مرة أخرى.",
-    "invalid_csv": "ملف المواعيد غير صالح.",
+    "invalid_json",
+    "invalid_message",
+    "unknown_type",
+    "message_too_large",
+    "rate_limited",
+    "not_authenticated",
+    "forbidden",
+    "forbidden_counter",
+    "already_authenticated",
+    "login_failed",
+    "branch_not_granted",
+    "session_expired",
+    "counter_required",
+    "counter_taken",
+    "unsupported_protocol",
+    "database_unavailable",
+    "internal_error",
+    "invalid_csv",
     # what a citizen can meet at the kiosk
-    "unknown_service": "هذه الخدمة غير متوفرة.",
-    "service_not_walk_in": "هذه الخدمة لا تُطلب مباشرة.",
-    "priority_not_allowed": "لا توجد تذاكر أولوية لهذه الخدمة.",
-    "branch_closed": "الفرع مغلق الآن.",
-    "numbers_exhausted": "نفدت أرقام هذه الخدمة اليوم.",
-    "checkin_needs_one_key": "استخدم رمز الموعد أو رقم الحجز أو الرقم الشخصي.",
-    "appointment_forged": "هذا الرمز ليس رمز موعد صالحًا.",
-    "appointment_wrong_branch": "هذا الموعد محجوز في فرع آخر.",
-    "appointment_not_found": "لم يُعثر على موعد.",
-    "appointment_already_checked_in": "تم تسجيل الحضور لهذا الموعد مسبقًا.",
-    "appointment_too_early": "الوقت مبكر لتسجيل الحضور لهذا الموعد.",
-    "appointment_expired": "هذا الموعد كان في يوم سابق.",
-    "appointment_too_late": "انتهى وقت تسجيل الحضور لهذا الموعد.",
-    "day_not_started": "النظام غير جاهز بعد، حاول بعد قليل.",
-}
-"""Arabic wording per error code, for screens a citizen or staff member reads."""
+    "unknown_service",
+    "service_not_walk_in",
+    "priority_not_allowed",
+    "branch_closed",
+    "numbers_exhausted",
+    "checkin_needs_one_key",
+    "appointment_forged",
+    "appointment_wrong_branch",
+    "appointment_not_found",
+    "appointment_already_checked_in",
+    "appointment_too_early",
+    "appointment_expired",
+    "appointment_too_late",
+    "day_not_started",
+)
+"""Error codes with their own wording for screens (the ``server`` catalogue's ``error.<code>``; other
+codes get ``error.generic``). Every one is documented in ``docs/protocol.md``."""
 
 
-def arabic(code: str) -> str:
-    """The Arabic message for an error code (a generic one for codes without their own)."""
-    return ARABIC.get(code, "تعذّر تنفيذ الطلب.")
-
-
-def error(request_id: Any, code: str, message: str, **details: Any) -> Error:
-    """An error reply with the Arabic wording of ``code`` filled in."""
+def error(request_id: Any, code: str, message: str, message_ar: str = "", **details: Any) -> Error:
+    """An error reply (``message_ar``: the Arabic wording of ``code``, filled in by the server from its
+    catalogue)."""
     rid = request_id if _valid_id(request_id) else None
-    return Error(id=rid, code=code, message=message, message_ar=arabic(code), details=details)
+    return Error(id=rid, code=code, message=message, message_ar=message_ar, details=ErrorDetails(**details))
 
 
 def _valid_id(value: Any) -> bool:
@@ -564,6 +674,18 @@ def parse_request(text: str | bytes) -> Request:
 def dump(message: Message) -> str:
     """The JSON text frame of a reply or push."""
     return message.model_dump_json(exclude_none=False)
+
+
+def body(key: str, payload: BaseModel | str) -> str:
+    """``"key":<payload JSON>``: a push's payload serialised once for every connection it goes to."""
+    text = payload if isinstance(payload, str) else payload.model_dump_json()
+    return f'"{key}":{text}'
+
+
+def push_text(kind: str, seq: int, prev_seq: int, body: str) -> str:
+    """The text frame of a push (``event``, ``queue_status``, ``counter_view``, ``device_status``) from its
+    serialised payload: the same text as ``dump`` of the push model."""
+    return f'{{"seq":{seq},"prev_seq":{prev_seq},"type":"{kind}",{body}}}'
 
 
 EXAMPLE_REQUESTS: dict[str, dict[str, Any]] = {

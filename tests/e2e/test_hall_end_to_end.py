@@ -25,6 +25,7 @@ from kiosk.settings import KioskSettings
 from kiosk.state import Screen
 from qtkit.client import DeviceLogin, HallClient, StaffLogin
 from server.cli.demo import DemoHall, Processes
+from server.protocol import payloads as pl
 from server.reports.cli import build_report
 
 WAIT_MS = 15_000
@@ -43,6 +44,19 @@ def staff_session(qtbot: Any, hall: DemoHall, username: str, counter: int | None
     window = build_window(session, "en")
     qtbot.addWidget(window)
     return session, window
+
+
+def _state(thing: pl.CounterViewData | pl.CurrentTicket | None) -> str | None:
+    return thing.state if thing is not None else None
+
+
+def _current(view: pl.CounterViewData | None) -> pl.CurrentTicket | None:
+    return view.current if view is not None else None
+
+
+def _current_number(view: pl.CounterViewData | None) -> str | None:
+    current = _current(view)
+    return current.number if current is not None else None
 
 
 def act(qtbot: Any, session: Session, start: Any, until: Any) -> Any:
@@ -93,26 +107,27 @@ def test_walk_in_and_appointment_through_the_whole_hall(
 
     try:
         # 1. a walk-in: tap the service, the ticket prints
-        kiosk.window.find("service:inquiry").click()  # type: ignore[union-attr]
+        kiosk.window.named("service:inquiry").click()  # type: ignore[union-attr]
         qtbot.waitUntil(
             lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.print_state == "printed",
             timeout=WAIT_MS,
         )
-        walk_in = kiosk.state.ticket["number"]
+        assert kiosk.state.ticket is not None
+        walk_in = kiosk.state.ticket.number
         raw = sorted(hall.printer_dir.glob("*.bin"))
         assert len(raw) == 1 and len(list(hall.printer_dir.glob("*.png"))) == 1
         data = raw[0].read_bytes()
         assert data.startswith(b"\x1b@")  # printer initialised
         assert data.count(b"\x1dv0") == 1  # one raster image (GS v 0): the whole ticket
         assert b"\x1dV" in data[-8:]  # then the cut
-        kiosk.window.find("done").click()  # type: ignore[union-attr]
+        kiosk.window.named("done").click()  # type: ignore[union-attr]
 
         # 2. counter 3 calls the next ticket; the board shows it and announces it
         clerk, clerk_window = staff_session(qtbot, hall, "demo-counter", 3)
         clients.append(clerk.client)
-        act(qtbot, clerk, lambda: clerk_window.trigger("F10"), lambda: clerk.model.view["state"] == "open")
+        act(qtbot, clerk, lambda: clerk_window.trigger("F10"), lambda: _state(clerk.model.view) == "open")
         act(qtbot, clerk, lambda: clerk_window.trigger("F1"), lambda: clerk.model.current is not None)
-        assert clerk.model.current["number"] == walk_in
+        assert clerk.model.current is not None and clerk.model.current.number == walk_in
         qtbot.waitUntil(
             lambda: any(c.number == walk_in and c.counter == 3 for c in board_state.now_calling()),
             timeout=WAIT_MS,
@@ -126,7 +141,7 @@ def test_walk_in_and_appointment_through_the_whole_hall(
             qtbot,
             clerk,
             lambda: clerk_window.trigger("F3"),
-            lambda: clerk.model.current["state"] == "serving",
+            lambda: _state(clerk.model.current) == "serving",
         )
         clerk_window.trigger("F5")
         clerk_window.dialog.choose("outcome", "completed")
@@ -137,26 +152,32 @@ def test_walk_in_and_appointment_through_the_whole_hall(
         due = min(hall.bookings, key=lambda b: abs(b.slot - (b.slot.now(zone) - timedelta(minutes=2))))
         scanner.feed(hall.qr_payloads[due.reference])
         qtbot.waitUntil(
-            lambda: kiosk.state.screen is Screen.TICKET and kiosk.state.ticket.get("kind") == "appointment",
+            lambda: (
+                kiosk.state.screen is Screen.TICKET
+                and kiosk.state.ticket is not None
+                and kiosk.state.ticket.kind == "appointment"
+            ),
             timeout=WAIT_MS,
         )
-        appointment = kiosk.state.ticket["number"]
+        assert kiosk.state.ticket is not None
+        appointment = kiosk.state.ticket.number
         qtbot.waitUntil(lambda: len(list(hall.printer_dir.glob("*.bin"))) == 2, timeout=WAIT_MS)
 
         # 4. appointment counter 1 calls it first, serves, and transfers to the supervisor
         appt, appt_window = staff_session(qtbot, hall, "demo-appt", 1)
         clients.append(appt.client)
-        act(qtbot, appt, lambda: appt_window.trigger("F10"), lambda: appt.model.view["state"] == "open")
+        act(qtbot, appt, lambda: appt_window.trigger("F10"), lambda: _state(appt.model.view) == "open")
         act(qtbot, appt, lambda: appt_window.trigger("F1"), lambda: appt.model.current is not None)
-        assert appt.model.current["number"] == appointment
-        assert appt.model.current["call"]["rule"] == "appointment_due"
+        current = appt.model.current
+        assert current is not None and current.number == appointment
+        assert current.call.rule == "appointment_due" and current.call.slot == current.slot
         # the clerk serving the appointment sees who booked it; the hall board never does
-        assert appt.model.current["citizen_name"] == due.name
-        assert due.name in appt_window.detail_labels["field_appointment"][1].text()
+        assert current.citizen_name == due.name
+        assert due.name in appt_window.detail_labels["field.appointment"][1].text()
         assert not any(
             due.name in (c.service_ar + c.service_en + c.number) for c in board_state.now_calling()
         )
-        act(qtbot, appt, lambda: appt_window.trigger("F3"), lambda: appt.model.current["state"] == "serving")
+        act(qtbot, appt, lambda: appt_window.trigger("F3"), lambda: _state(appt.model.current) == "serving")
         appt_window.trigger("F6")
         appt_window.dialog.choose("to", ("service", "supervisor"))
         act(qtbot, appt, appt_window.dialog.accept, lambda: appt.model.current is None)
@@ -171,14 +192,14 @@ def test_walk_in_and_appointment_through_the_whole_hall(
         act(
             qtbot,
             supervisor,
-            lambda: supervisor.act("open", counter=8),
-            lambda: supervisor.model.views[8]["state"] == "open",
+            lambda: supervisor.act("open_counter", counter=8),
+            lambda: _state(supervisor.model.views.get(8)) == "open",
         )
         act(
             qtbot,
             supervisor,
             lambda: supervisor.act("call_next", counter=8),
-            lambda: (supervisor.model.views[8].get("current") or {}).get("number") == appointment,
+            lambda: _current_number(supervisor.model.views.get(8)) == appointment,
         )
         qtbot.waitUntil(
             lambda: any(c.number == appointment and c.counter == 8 for c in board_state.now_calling()),
@@ -187,14 +208,14 @@ def test_walk_in_and_appointment_through_the_whole_hall(
         act(
             qtbot,
             supervisor,
-            lambda: supervisor.act("start", counter=8),
-            lambda: supervisor.model.views[8]["current"]["state"] == "serving",
+            lambda: supervisor.act("start_service", counter=8),
+            lambda: _state(_current(supervisor.model.views.get(8))) == "serving",
         )
         act(
             qtbot,
             supervisor,
             lambda: supervisor.act("finish", counter=8, outcome="completed"),
-            lambda: supervisor.model.views[8].get("current") is None,
+            lambda: _current(supervisor.model.views.get(8)) is None,
         )
         qtbot.waitUntil(
             lambda: not any(c.number == appointment for c in board_state.now_calling()), timeout=WAIT_MS

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -178,10 +179,8 @@ class ServerProcess:
     def log_events(self) -> list[dict[str, Any]]:
         events = []
         for line in self.log_text().splitlines():
-            try:
+            with contextlib.suppress(ValueError):
                 events.append(json.loads(line))
-            except ValueError:
-                pass
         return events
 
     def listening(self) -> bool:

@@ -9,6 +9,7 @@ starts and finishes tickets. Both note when they reconnected and got a fresh sna
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -59,10 +60,8 @@ class Link:
         return self.snapshot
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.ws.close()
-        except Exception:
-            pass
 
 
 class Worker(threading.Thread):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qtkit import DeviceLogin, HallClient, SessionLogin, StaffLogin
+from server.protocol import messages as p
+from server.protocol import payloads as pl
 from server.testing import ServerThread, SyncClient
 
 WAIT = 10_000
@@ -38,23 +40,23 @@ def _reply(qtbot, pending):
 def test_board_receives_call_event(qtbot, runner):
     hall = runner.hall
     board = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["board-1"]))
-    assert board.state == "ready" and board.first_snapshot["role"] == "board"
+    assert board.state == "ready" and isinstance(board.first_snapshot, p.BoardSnapshot)
     kiosk = _client(qtbot, [hall.url], DeviceLogin(hall.device_tokens["kiosk-1"]))
     issued = _reply(
         qtbot,
         kiosk.request("issue_ticket", retry=True, service_id="inquiry", idempotency_key="qt-press-0001"),
     )
-    assert issued.ok and issued.data["ticket"]["number"] == "C001"
+    assert issued.ok and issued.payload(pl.TicketReply).ticket.number == "C001"
     counter = _client(qtbot, [hall.url], StaffLogin("alice", hall.passwords["alice"], 3))
     assert isinstance(counter.credentials, SessionLogin)  # the password is not kept
     assert _reply(qtbot, counter.request("open_counter")).ok
 
     def is_call(message):
-        return message["type"] == "event" and message["event"]["type"] == "ticket_called"
+        return isinstance(message, p.EventPush) and message.event.type == "ticket_called"
 
     with qtbot.waitSignal(board.pushReceived, timeout=WAIT, check_params_cb=is_call) as pushed:
         counter.request("call_next")
-    assert pushed.args[0]["event"]["ticket"]["number"] == "C001"
+    assert pushed.args[0].event.ticket.number == "C001"
     refused = _reply(qtbot, counter.request("call_next", counter=4))
     assert not refused.ok and refused.code == "forbidden_counter" and refused.message_ar
     for client in (board, kiosk, counter):
@@ -70,10 +72,12 @@ def test_reconnect_resumes_session_and_resyncs(qtbot, runner):
         kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="qt-press-0100")
     with qtbot.waitSignal(counter.snapshotReceived, timeout=WAIT) as snap:
         counter.drop_connection()
-    data = snap.args[0]["data"]
-    assert data["counter"]["number"] == 3 and data["counter"]["state"] == "open"
-    assert [t["number"] for t in data["counter"]["queue"]] == ["C001"]
-    assert counter.login_result["counter"] == 3 and counter.state == "ready"
+    assert isinstance(snap.args[0], p.CounterSnapshot)
+    view = snap.args[0].data.counter
+    assert view is not None and view.number == 3 and view.state == "open"
+    assert [t.number for t in view.queue] == ["C001"]
+    assert isinstance(counter.login_result, pl.LoginReply)
+    assert counter.login_result.counter == 3 and counter.state == "ready"
     counter.stop()
 
 
@@ -88,8 +92,8 @@ def test_gap_triggers_resync(qtbot, runner):
     ):
         kiosk.login_device(hall.device_tokens["kiosk-1"])
         kiosk.request("issue_ticket", service_id="inquiry", idempotency_key="qt-press-0200")
-    assert snap.args[0]["seq"] == hall.journal_seq() == board.last_seq
-    waiting = {s["id"]: s["waiting"] for s in snap.args[0]["data"]["services"]}
+    assert snap.args[0].seq == hall.journal_seq() == board.last_seq
+    waiting = {s.id: s.waiting for s in snap.args[0].data.services}
     assert waiting["inquiry"] == 1
     board.stop()
 
@@ -124,7 +128,7 @@ def test_cap_warning_with_fake_clock(qtbot, runner):
         assert _reply(qtbot, counter.request(kind)).ok
 
     def is_warning(message):
-        return message["type"] == "event" and message["event"]["type"] == "cap_warning"
+        return isinstance(message, p.EventPush) and message.event.type == "cap_warning"
 
     with qtbot.waitSignal(counter.pushReceived, timeout=WAIT, check_params_cb=is_warning):
         runner.advance(minutes=5, seconds=30)

@@ -9,6 +9,7 @@ payload starts with the 2-byte code: see ``close_code``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -109,10 +110,8 @@ class RawSocket:
                 return close_code(payload)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 def close_code(payload: bytes) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -40,10 +41,8 @@ def connect(hall: TestHall) -> Iterator[object]:
 
     yield open_client
     for client in opened:
-        try:
+        with contextlib.suppress(Exception):
             client.close()
-        except Exception:
-            pass
 
 
 @pytest.fixture

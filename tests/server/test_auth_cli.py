@@ -139,7 +139,7 @@ def test_admin_staff_commands(tmp_path, monkeypatch, capsys):
 def test_add_device_prints_token_once_and_a_valid_config_entry(capsys):
     assert main(["admin", "add-device", "kiosk-7", "--role", "kiosk", "--name", "Entrance kiosk"]) == 0
     out = capsys.readouterr()
-    token = [line for line in out.err.splitlines() if not line.startswith("#")][0]
+    token = next(line for line in out.err.splitlines() if not line.startswith("#"))
     entry = tomllib.loads(out.out)["devices"][0]
     assert entry["token_sha256"] == token_digest(token) and token not in out.out
     data = tomllib.loads(default_config_path().read_text(encoding="utf-8"))

@@ -323,7 +323,7 @@ def test_a_connected_board_that_stops_beating_is_shown_as_not_responding(hall, c
     board.login_device(hall.device_tokens["board-1"])
     assert board.request("heartbeat")["type"] == "result"
     runner.advance(seconds=80)  # under three missed beats: nothing yet
-    assert not hall.server.devices["board-1"].get("silent")
+    assert not hall.server.devices["board-1"].silent
     runner.advance(seconds=20)  # 100 s without a heartbeat, still connected: a frozen board
     status = sara.next_push(
         lambda m: (
@@ -340,3 +340,17 @@ def test_a_connected_board_that_stops_beating_is_shown_as_not_responding(hall, c
         )
     )
     assert back["device"]["connected"] is True
+
+
+def test_a_clerk_not_granted_this_branch_is_refused_after_the_right_password(runner: ServerThread, connect):
+    hall = runner.hall
+    assert hall is not None
+    runner.call(lambda server: server.staff.set_branches("bob", ["another_branch"]))
+    client = connect()
+    refused = client.login("bob", hall.passwords["bob"], 4)
+    assert refused["type"] == "error" and refused["code"] == "branch_not_granted"
+    assert refused["message_ar"] and "HQ" in refused["message"]
+    wrong = client.login("bob", "not-the-password", 4)
+    assert wrong["code"] == "login_failed"  # a wrong password says nothing about grants
+    runner.call(lambda server: server.staff.set_branches("bob", None))
+    assert client.login("bob", hall.passwords["bob"], 4)["type"] == "result"
