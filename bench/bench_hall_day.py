@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_server import Link  # one benchmark client for both load benchmarks
+from bench_server import Link  # noqa: E402  (after the sys.path lines: one client for both load benchmarks)
 
 BRANCHES = 5
 CUSTOMERS = 400
@@ -57,7 +58,7 @@ SERVICES = [
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def branch_files(folder: Path, branch: str):  # type: ignore[no-untyped-def]
@@ -231,7 +232,7 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
                 args=(s.url, f.tokens, f.passwords, seconds, speed, i, out),
                 daemon=True,
             )
-            for i, (s, f) in enumerate(zip(servers, files))
+            for i, (s, f) in enumerate(zip(servers, files, strict=True))
         ]
         rss: list[list[float]] = [[] for _ in servers]
         started = time.monotonic()
@@ -242,10 +243,8 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
             for i, server in enumerate(servers):
                 assert server.process is not None
                 rss[i].append(rss_mb(server.process.pid))
-            try:
+            with contextlib.suppress(Exception):
                 results.append(out.get(timeout=1.0))
-            except Exception:
-                pass
             if time.monotonic() - started > seconds + 120:
                 raise TimeoutError("the clients did not finish")
         wall = time.monotonic() - started
@@ -265,7 +264,10 @@ def run(label: str, db_url: str, seconds: float, folder: Path) -> dict[str, Any]
             every.extend(values)
     call_board = [x for r in results for x in r["call_board"]]
     totals = {k: sum(r[k] for r in results) for k in ("issued", "calls", "finished", "overruns", "errors")}
-    ms = lambda xs, q: round(pct(xs, q) * 1000, 2)
+
+    def ms(xs: list[float], q: float) -> float:
+        return round(pct(xs, q) * 1000, 2)
+
     summary = {
         "label": label,
         "wall_seconds": round(wall, 1),

@@ -66,7 +66,7 @@ def main() -> int:
         render_ms.append((t1 - t0) * 1000)
         encode_ms.append((t2 - t1) * 1000)
         sizes.append(len(data))
-    total = [r + e for r, e in zip(render_ms, encode_ms)]
+    total = [r + e for r, e in zip(render_ms, encode_ms, strict=True)]
     print(f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Python {platform.python_version()}")
     print(f"tickets: {args.count} at {args.width} dots")
     for name, values in (("render", render_ms), ("encode", encode_ms), ("render+encode", total)):

@@ -1,6 +1,6 @@
 """``dawr counter --server ws://HOST:PORT [--counter N] [--lang ar|en]``: the counter client.
 
-``server/cli/main.py`` calls :func:`add_commands` with its subparsers. Arguments are checked here (not by
+``server/cli/main.py`` calls :func:`register` with its subparsers. Arguments are checked here (not by
 argparse types) so a bad one gives exactly one line on stderr and exit code 2.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -59,7 +60,7 @@ def cmd_counter(args: argparse.Namespace) -> int:
         if not args.username:
             return _error("--password-file needs --username")
         try:
-            password = open(args.password_file, encoding="utf-8").read().strip()
+            password = Path(args.password_file).read_text(encoding="utf-8").strip()
         except OSError as error:
             return _error(f"--password-file {args.password_file}: {error.strerror}")
         if not password:
@@ -69,7 +70,7 @@ def cmd_counter(args: argparse.Namespace) -> int:
     return run(args.server, counter, args.lang, args.username, password)
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``dawr counter``."""
     parser = subparsers.add_parser(
         "counter",

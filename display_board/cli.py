@@ -172,9 +172,9 @@ def run_board(
         controller.stop()
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``dawr board``."""
-    board = sub.add_parser(
+    board = subparsers.add_parser(
         "board",
         help="run the hall display board (now calling, waiting, announcements)",
         description="The hall display board: shows and announces calls from the hall server.",

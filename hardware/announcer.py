@@ -1,7 +1,8 @@
 """Hall announcements: a generated chime, then the call in Arabic, then in English, played through Qt.
 
-- :func:`compose_call` — the words: ``التذكرة رقم إيه اثنا عشر، إلى الشباك رقم ثلاثة`` /
-  ``Ticket A012, counter 3`` (plus the diacritized Arabic and the English that ``espeak-ng`` reads).
+- :func:`compose_call` — the words, from the ``ticket`` catalogue (``call.*``): in Arabic "ticket number A
+  twelve, to counter number three" / ``Ticket A012, counter 3`` (plus the diacritized Arabic and the
+  English that ``espeak-ng`` reads).
 - :func:`chime` — a two-tone "ding-dong" synthesized as 16-bit PCM (no media files).
 - :class:`EspeakSynthesizer` — ``espeak-ng`` renders each phrase to WAV offline.
 - :class:`AudioPlayer` — plays one clip and emits ``finished``; :class:`QtAudioPlayer` is the real one
@@ -30,12 +31,16 @@ from typing import Protocol
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QTimer, Signal
 
 from hardware.arabic import (
+    ARABIC_INDIC_DIGITS,
     ARABIC_LETTER_NAMES,
     LATIN_LETTER_NAMES_AR,
     arabic_number_words,
     english_number_words,
     strip_diacritics,
 )
+from server.i18n import text
+
+_TO_WESTERN = str.maketrans(ARABIC_INDIC_DIGITS, "0123456789")
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,7 @@ class CallAnnouncement:
 def _split_ticket(ticket_number: str) -> tuple[str, int | None]:
     letters = "".join(ch for ch in ticket_number if not ch.isdigit())
     digits = "".join(ch for ch in ticket_number if ch.isdigit())
-    western = digits.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    western = digits.translate(_TO_WESTERN)
     return letters.strip(), (int(western) if western else None)
 
 
@@ -83,9 +88,11 @@ def compose_call(ticket_number: str, counter: int, *, recall: bool = False) -> C
     """The words for "ticket ``ticket_number`` to counter ``counter``" in Arabic and English.
 
     Arabic reads the ticket's letter by its name and the number as words in the masculine form used after
-    رقم ("number"), as does the counter: ``A012`` at counter 3 → ``التذكرة رقم إيه اثنا عشر، إلى الشباك رقم
-    ثلاثة``. English: ``Ticket A012, counter 3`` (spoken "Ticket A twelve, counter three"). A recall is
-    prefixed with ``نداء مكرر`` / ``Second call``.
+    the word "number", as does the counter: ``A012`` at counter 3 is "ticket number A twelve, to counter
+    number three". English: ``Ticket A012, counter 3`` (spoken "Ticket A twelve, counter three"). A recall is
+    prefixed with "second call". The sentences are the ``ticket`` catalogue's ``call.speech`` (what
+    ``espeak-ng`` reads; the Arabic diacritized where espeak misreads the bare word), ``call.text`` (what is
+    shown) and ``call.recall_speech`` / ``call.recall_text``.
     """
     if counter < 1:
         raise ValueError(f"counter must be >= 1, got {counter}")
@@ -93,25 +100,31 @@ def compose_call(ticket_number: str, counter: int, *, recall: bool = False) -> C
     spoken_number = arabic_number_words(number) if number is not None else ""
     ticket_words = " ".join(part for part in (_letters_ar(letters), spoken_number) if part)
     # Diacritics (consonant, shadda, vowel — the order espeak-ng needs) where espeak misreads the bare word.
-    speech_ar = (
-        f"التّ\u064eذ\u0652كِرَة رَق\u0652م {ticket_words}، إِلَى الشّ\u064fبّ\u064eاك رَق\u0652م "
-        f"{arabic_number_words(counter)}"
+    counter_words = arabic_number_words(counter)
+    speech_ar = text("ticket", "call.speech", "ar", ticket=ticket_words, counter=counter_words)
+    text_ar = text(
+        "ticket",
+        "call.text",
+        "ar",
+        ticket=strip_diacritics(ticket_words),
+        counter=strip_diacritics(counter_words),
     )
-    text_ar = strip_diacritics(speech_ar)
     if recall:
-        speech_ar = f"نِداء مُكَرَّر. {speech_ar}"
-        text_ar = f"نداء مكرر: {text_ar}"
-    ticket_display = ticket_number.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
-    text_en = f"Ticket {ticket_display}, counter {counter}"
+        speech_ar = text("ticket", "call.recall_speech", "ar", call=speech_ar)
+        text_ar = text("ticket", "call.recall_text", "ar", call=text_ar)
+    ticket_display = ticket_number.translate(_TO_WESTERN)
+    text_en = text("ticket", "call.text", "en", ticket=ticket_display, counter=counter)
     spoken_ticket = (
         f"{letters}{number}"
         if letters and number is not None
         else (letters or english_number_words(number or 0))
     )
-    speech_en = f"Ticket {spoken_ticket}, counter {english_number_words(counter)}."
+    speech_en = text(
+        "ticket", "call.speech", "en", ticket=spoken_ticket, counter=english_number_words(counter)
+    )
     if recall:
-        text_en = f"Second call: {text_en}"
-        speech_en = f"Second call. {speech_en}"
+        text_en = text("ticket", "call.recall_text", "en", call=text_en)
+        speech_en = text("ticket", "call.recall_speech", "en", call=speech_en)
     return CallAnnouncement(ticket_number, counter, text_ar, text_en, speech_ar, speech_en, recall)
 
 

@@ -1,6 +1,6 @@
 """``dawr ticket …`` commands for installers: render a sample ticket, print it on a real printer.
 
-``server/cli/main.py`` calls :func:`add_ticket_commands` with its subparsers; each command sets ``func(args) -> int``
+``server/cli/main.py`` calls :func:`register` with its subparsers; each command sets ``func(args) -> int``
 (0 = success, 1 = the printer failed, 2 = bad arguments, with a one-line message on stderr).
 """
 
@@ -76,7 +76,7 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 1
 
 
-def add_ticket_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``ticket sample`` and ``ticket print`` on ``subparsers`` (from ``add_subparsers()``)."""
     ticket = subparsers.add_parser("ticket", help="render or print a sample ticket (installers)")
     commands = ticket.add_subparsers(dest="ticket_command", metavar="{sample,print}")

@@ -183,7 +183,7 @@ def raster_blocks(data: bytes) -> list[RasterBlock]:
 # ------------------------------------------------------------------------------------------------ status
 
 
-class PrinterStatus(str, enum.Enum):
+class PrinterStatus(enum.StrEnum):
     """What the kiosk reports to the server about its printer."""
 
     READY = "ready"
@@ -343,7 +343,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
         raise PrinterUrlError(f"bad printer URL {url!r}: missing the {kind} target, e.g. {example}")
     if kind == "cups":
         try:
-            import cups  # noqa: F401
+            import cups  # type: ignore[import-not-found]  # noqa: F401  (pycups: optional, no stubs)
         except ImportError:
             raise PrinterUrlError(f"{url!r}: cups: printers need pycups (pip install pycups)") from None
     return PrinterUrl(kind, target=rest, params=params, text=text)
@@ -398,7 +398,7 @@ class TicketPrinter(ABC):
         Raise :class:`PrintError` when it cannot be delivered. When the status before says the printer cannot
         print, nothing is sent and ``(before, before)`` is returned."""
 
-    def on_printed(self, printout: TicketPrintout, image: TicketImage, data: bytes) -> None:
+    def on_printed(self, printout: TicketPrintout, image: TicketImage, data: bytes) -> None:  # noqa: B027
         """Hook called after a successful :meth:`send` (the virtual printer saves files here)."""
 
     def print_ticket(self, printout: TicketPrintout, timeout: float = 30.0, job_id: int = 0) -> PrintResult:

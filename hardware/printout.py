@@ -13,6 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hardware.errors import TicketDataError
+from server.i18n import both, text
 
 Language = Literal["ar", "en"]
 Digits = Literal["western", "arabic-indic"]
@@ -51,9 +52,9 @@ class TicketPrintout:
     - ``estimated_wait_minutes``: ``None`` when the server cannot estimate yet ("not available" is printed).
     - ``issued_at``: timezone-aware; printed in ``time_zone`` (an IANA name, e.g. ``"Asia/Bahrain"``).
     - ``appointment``: set for appointment check-ins, ``None`` for walk-ins.
-    - ``header_lines`` / ``footer_lines``: free text, Arabic or English, e.g. ``"الخط الساخن 80008001"``.
+    - ``header_lines`` / ``footer_lines``: free text, Arabic or English (e.g. the hotline number).
     - ``status_url``: what the QR code opens, ``http://HOST:PORT/t/<token>``.
-    - ``digits``: ``"western"`` (0-9) or ``"arabic-indic"`` (٠-٩) for numbers in Arabic text and the big
+    - ``digits``: ``"western"`` (0-9) or ``"arabic-indic"`` (U+0660..U+0669) for numbers in Arabic text and the big
       ticket number; English text always uses Western digits, and with Arabic-Indic digits the Western form
       of the ticket number is printed under the big one so it can be matched with the boards either way.
 
@@ -117,12 +118,14 @@ def sample_printout(
     """A realistic ticket for the Ministry of Housing headquarters hall (used by ``dawr ticket sample``,
     the docs screenshots and the benchmark). Returns a new printout; nothing is printed."""
     issued = datetime(2025, 3, 4, 6, 15, tzinfo=UTC)  # 09:15 in Bahrain
+    branch_ar, branch_en = both("ticket", "ticket.sample.branch")
+    service_ar, service_en = both("ticket", "ticket.sample.service")
     return TicketPrintout(
         ticket_number=ticket_number,
-        branch_name_ar="وزارة الإسكان — مركز خدمة العملاء",
-        branch_name_en="Ministry of Housing — Customer Service Centre",
-        service_name_ar="طلب جديد — برنامج مزايا",
-        service_name_en="New application — Mazaya programme",
+        branch_name_ar=branch_ar,
+        branch_name_en=branch_en,
+        service_name_ar=service_ar,
+        service_name_en=service_en,
         people_ahead=7,
         estimated_wait_minutes=25,
         issued_at=issued,
@@ -132,13 +135,13 @@ def sample_printout(
             AppointmentDetails(
                 booking_reference="BK-2025-0412",
                 slot_time=issued + timedelta(minutes=15),
-                citizen_name="محمد عبدالله",
+                citizen_name=text("ticket", "ticket.sample.citizen", "ar"),
             )
             if appointment
             else None
         ),
-        header_lines=("مملكة البحرين", "Kingdom of Bahrain"),
-        footer_lines=("مركز الاتصال الوطني 80008001", "National Contact Centre 80008001"),
+        header_lines=both("common", "country.name"),
+        footer_lines=both("common", "ticket.hotline_line", hotline="80008001"),
         primary_language=primary_language,
         digits=digits,
     )

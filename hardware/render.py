@@ -46,6 +46,7 @@ from hardware.arabic import (
 from hardware.errors import TicketDataError
 from hardware.fonts import FontChoice, ensure_gui_application, ticket_fonts
 from hardware.printout import TicketPrintout
+from server.i18n import both, text
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -76,7 +77,7 @@ class TextLine:
 
 @dataclass(frozen=True, slots=True)
 class BigNumber:
-    """The ticket number in very large type (always laid out left-to-right: ``A012`` / ``A٠١٢``)."""
+    """The ticket number in very large type (always laid out left-to-right, whatever the digits)."""
 
     text: str
 
@@ -120,6 +121,9 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
     def ar(text: str) -> str:
         return localize_digits(text, p.digits)
 
+    def said(key: str, **values: object) -> tuple[str, str]:
+        return both("ticket", key, **values)
+
     def pair(
         text_ar: str, text_en: str, role: Role = "body", bold: bool = False, second_role: Role | None = None
     ) -> list[Block]:
@@ -138,7 +142,8 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
         blocks.append(Spacer(6))
     blocks += pair(p.branch_name_ar, p.branch_name_en, "title", bold=True, second_role="secondary")
     blocks.append(Rule())
-    label = "رقم التذكرة  ·  Ticket number" if ar_first else "Ticket number  ·  رقم التذكرة"
+    number_ar, number_en = said("ticket.number_label")
+    label = f"{number_ar}  ·  {number_en}" if ar_first else f"{number_en}  ·  {number_ar}"
     blocks.append(TextLine(label, "small", rtl=ar_first))
     blocks.append(BigNumber(ar(p.ticket_number)))
     if p.digits == "arabic-indic" and localize_digits(p.ticket_number, "western") != ar(p.ticket_number):
@@ -147,26 +152,28 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
     blocks.append(Rule())
 
     if p.people_ahead == 0:
-        ahead = pair("لا يوجد أحد قبلك، دورك التالي", "Nobody is ahead of you: you are next")
+        ahead = pair(*said("ticket.nobody_ahead"))
     else:
-        ahead = pair(f"عدد المنتظرين قبلك: {p.people_ahead}", f"People ahead of you: {p.people_ahead}")
+        ahead = pair(*said("ticket.people_ahead", people=p.people_ahead))
     blocks += ahead
     minutes = p.estimated_wait_minutes
     if minutes is None:
-        wait_ar, wait_en = "غير متاح حاليًا", "not available yet"
+        wait_ar, wait_en = said("ticket.wait_unknown")
     elif minutes == 0:
-        wait_ar, wait_en = "أقل من دقيقة", "under a minute"
+        wait_ar, wait_en = said("ticket.wait_under_a_minute")
     else:
-        wait_ar, wait_en = f"نحو {arabic_minutes(minutes)}", f"about {english_minutes(minutes)}"
-    blocks += pair(f"وقت الانتظار المتوقع: {wait_ar}", f"Estimated wait: {wait_en}")
+        wait_ar = text("ticket", "ticket.wait_about", "ar", minutes=arabic_minutes(minutes))
+        wait_en = text("ticket", "ticket.wait_about", "en", minutes=english_minutes(minutes))
+    blocks += pair(
+        text("ticket", "ticket.estimated_wait", "ar", wait=wait_ar),
+        text("ticket", "ticket.estimated_wait", "en", wait=wait_en),
+    )
 
     if p.appointment is not None:
         a = p.appointment
         slot = a.slot_time.astimezone(p.local_issued_at.tzinfo)
-        lines: list[Block] = pair("موعد مسبق", "Appointment", "body", bold=True)
-        lines += pair(
-            f"رقم الحجز: {a.booking_reference}", f"Booking reference: {a.booking_reference}", "secondary"
-        )
+        lines: list[Block] = pair(*said("ticket.appointment"), "body", bold=True)
+        lines += pair(*said("ticket.booking_reference", reference=a.booking_reference), "secondary")
         # The booking reference is an identifier: keep it exactly as issued, whatever the digit style.
         lines = [
             TextLine(b.text.replace(ar(a.booking_reference), a.booking_reference), b.role, b.bold, b.rtl)
@@ -175,10 +182,12 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
             for b in lines
         ]
         if a.citizen_name:
-            name_label = "الاسم" if ar_first else "Name"
+            name_label = text("ticket", "ticket.citizen_name", p.primary_language)
             lines.append(TextLine(f"{name_label}: {a.citizen_name}", "secondary", rtl=ar_first))
         lines += pair(
-            f"وقت الموعد: {format_time_ar(slot)}", f"Appointment time: {format_time_en(slot)}", "secondary"
+            text("ticket", "ticket.appointment_time", "ar", time=format_time_ar(slot)),
+            text("ticket", "ticket.appointment_time", "en", time=format_time_en(slot)),
+            "secondary",
         )
         blocks.append(Spacer(8))
         blocks.append(Boxed(tuple(b for b in lines if isinstance(b, TextLine))))
@@ -186,11 +195,13 @@ def ticket_blocks(p: TicketPrintout) -> list[Block]:
 
     local = p.local_issued_at
     blocks += pair(
-        f"وقت الإصدار: {format_datetime_ar(local)}", f"Issued: {format_datetime_en(local)}", "small"
+        text("ticket", "ticket.issued", "ar", time=format_datetime_ar(local)),
+        text("ticket", "ticket.issued", "en", time=format_datetime_en(local)),
+        "small",
     )
     blocks.append(Rule())
     blocks.append(QrCode(p.status_url))
-    blocks += pair("امسح الرمز لمتابعة دورك على هاتفك", "Scan to follow your turn on your phone", "small")
+    blocks += pair(*said("ticket.scan_to_follow"), "small")
     if p.footer_lines:
         blocks.append(Spacer(6))
         blocks += [free(line) for line in p.footer_lines]
@@ -248,7 +259,7 @@ class TicketImage:
             QImage.Format.Format_Mono,
             Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.MonoOnly,
         )
-        if not mono.save(str(target), "PNG"):  # type: ignore[call-overload]
+        if not mono.save(str(target), "PNG"):  # type: ignore[call-overload]  # stubs say bytes; PySide6 wants str
             raise OSError(f"could not write {target}")
         return target
 

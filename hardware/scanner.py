@@ -13,20 +13,25 @@ Signals are delivered in the thread of the receiving object (the UI thread for t
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QCamera, QMediaCaptureSession, QVideoFrame, QVideoSink
+
 log = logging.getLogger(__name__)
 
 
-class ScannerState(str, enum.Enum):
+class ScannerState(enum.StrEnum):
     """Where a scanner is: STOPPED (not started), CONNECTED (reading), DISCONNECTED (device gone, retrying),
     UNAVAILABLE (no such device on this machine, e.g. no camera)."""
 
@@ -180,10 +185,8 @@ class SerialScanner(Scanner):
                 self._set_state(ScannerState.DISCONNECTED)
                 self._stop.wait(self.reopen_interval)
             finally:
-                try:
+                with contextlib.suppress(serial.SerialException, OSError):
                     device.close()
-                except (serial.SerialException, OSError):
-                    pass
 
 
 # US-layout characters by X11/xkb keycode (evdev + 8), unshifted and shifted: keyboard-wedge scanners
@@ -211,11 +214,11 @@ _US_KEYS: dict[int, tuple[str, str]] = {
     60: (".", ">"),
     61: ("/", "?"),
 }
-for _code, _letter in zip(range(24, 34), "qwertyuiop"):
+for _code, _letter in zip(range(24, 34), "qwertyuiop", strict=True):
     _US_KEYS[_code] = (_letter, _letter.upper())
-for _code, _letter in zip(range(38, 47), "asdfghjkl"):
+for _code, _letter in zip(range(38, 47), "asdfghjkl", strict=True):
     _US_KEYS[_code] = (_letter, _letter.upper())
-for _code, _letter in zip(range(52, 59), "zxcvbnm"):
+for _code, _letter in zip(range(52, 59), "zxcvbnm", strict=True):
     _US_KEYS[_code] = (_letter, _letter.upper())
 
 
@@ -348,9 +351,9 @@ class CameraScanner(Scanner):
         self.interval = interval
         self.repeat_after = repeat_after
         self.clock = clock
-        self._camera: object | None = None
-        self._session: object | None = None
-        self._sink: object | None = None
+        self._camera: QCamera | None = None
+        self._session: QMediaCaptureSession | None = None
+        self._sink: QVideoSink | None = None
         self._last_decode = float("-inf")
         self._last_text: tuple[str, float] | None = None
 
@@ -381,17 +384,17 @@ class CameraScanner(Scanner):
 
     def stop(self) -> None:
         if self._camera is not None:
-            self._camera.stop()  # type: ignore[attr-defined]
+            self._camera.stop()
         self._camera = self._session = self._sink = None
         self._set_state(ScannerState.STOPPED)
 
-    def process_frame(self, frame: object) -> None:
+    def process_frame(self, frame: QVideoFrame) -> None:
         """Decode one ``QVideoFrame`` (throttled); emits ``scanned`` for a new code."""
         now = self.clock()
         if now - self._last_decode < self.interval:
             return
         self._last_decode = now
-        image = frame.toImage()  # type: ignore[attr-defined]
+        image = frame.toImage()
         if image.isNull():
             return
         for text in decode_qr(image):

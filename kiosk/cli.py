@@ -59,7 +59,7 @@ def _cmd_kiosk(args: argparse.Namespace) -> int:
         return 2
 
 
-def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``dawr kiosk``."""
     kiosk = subparsers.add_parser(
         "kiosk",

@@ -30,18 +30,24 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
 
+from server.cli.main import SubParsers
 from server.core.appointments import sign_booking_qr
 from server.core.config import BranchConfig, default_config_path, load_branch_config
 from server.core.errors import ConfigError
 from server.core.events import Booking
+from server.core.lifecycle import Command
+from server.protocol import messages as p
+from server.protocol import payloads as pl
 
 ALL_WEEK = (
     '{ sun = "00:00-24:00", mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", '
@@ -52,20 +58,12 @@ GUI_COUNTERS = (1, 3)
 COUNTER_STAFF = {
     n: ("demo-appt" if n == 1 else "demo-counter" if n == 3 else f"demo-c{n}") for n in range(1, 9)
 }
-DEMO_NAMES = (
-    "فاطمة علي",
-    "أحمد يوسف",
-    "مريم حسن",
-    "خالد إبراهيم",
-    "نورة سلمان",
-    "يوسف جاسم",
-    "زينب محمد",
-    "علي عبدالله",
-    "سارة خليل",
-    "حسن عيسى",
-    "ليلى راشد",
-    "محمد صالح",
+DEMO_NAMES: tuple[str, ...] = tuple(
+    tomllib.loads(resources.files("server.cli").joinpath("demo_people.toml").read_text(encoding="utf-8"))[
+        "names"
+    ]
 )
+"""The demo's made-up citizens (``demo_people.toml``), named on its booked appointments."""
 
 
 @dataclass
@@ -233,15 +231,15 @@ class Processes:
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
-        handle = open(log, "wb")
-        self.children[name] = subprocess.Popen(
-            argv,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        with open(log, "wb") as handle:  # the child keeps its own copy of the file
+            self.children[name] = subprocess.Popen(
+                argv,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
 
     def dead(self) -> list[str]:
         return [name for name, child in self.children.items() if child.poll() is not None]
@@ -348,41 +346,50 @@ def start_hall(hall: DemoHall, *, headless: bool, time_scale: float) -> Processe
 # ------------------------------------------------------------------------------------------- headless play
 
 
+Reply = p.Result[Any] | p.Error
+"""What ``Peer.request`` answers: the typed result (``data`` is the request type's reply model) or the error."""
+
+
 class Peer:
-    """A minimal protocol client for the headless play: request/reply over one websocket."""
+    """A minimal protocol client for the headless play: request/reply over one websocket, each reply
+    validated once into the protocol's models (``server/protocol``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.ws: Any = None
         self._ids = itertools.count(1)
-        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._waiting: dict[int, tuple[str, asyncio.Future[Reply]]] = {}
         self._reader: asyncio.Task[None] | None = None
-        self.hello: dict[str, Any] = {}
+        self.hello: p.Hello | None = None
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(self.url, proxy=None, open_timeout=10)
-        self.hello = json.loads(await self.ws.recv())
+        self.hello = p.Hello.model_validate(json.loads(await self.ws.recv()))
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         try:
             async for frame in self.ws:
-                message = json.loads(frame)
-                future = self._waiting.pop(message.get("id"), None) if "id" in message else None
-                if future is not None and not future.done():
-                    future.set_result(message)
+                raw = json.loads(frame)
+                waiting = self._waiting.pop(raw["id"], None) if raw.get("id") is not None else None
+                if waiting is None:
+                    continue  # a push: the headless play does not follow them
+                kind, future = waiting
+                reply = p.parse_server_frame(raw, kind)
+                if not future.done() and isinstance(reply, p.Result | p.Error):
+                    future.set_result(reply)
         except Exception:  # the connection closed: fail whoever still waits
-            for future in self._waiting.values():
+            for number, (_, future) in self._waiting.items():
                 if not future.done():
-                    future.set_result({"type": "error", "code": "connection_lost"})
+                    future.set_result(p.Error(id=number, code="connection_lost", message="connection lost"))
 
-    async def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+    async def request(self, kind: Command | str, **fields: Any) -> Reply:
         number = next(self._ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[number] = future
-        await self.ws.send(json.dumps({"id": number, "type": kind, **fields}))
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._waiting[number] = (str(kind), future)
+        await self.ws.send(json.dumps({"id": number, "type": str(kind), **fields}))
         return await asyncio.wait_for(future, 15)
 
     async def close(self) -> None:
@@ -424,8 +431,8 @@ async def play_hour(
     real = 1.0 / time_scale  # real seconds per hall second
     done = asyncio.Event()
 
-    def note_refusal(reply: dict[str, Any]) -> None:
-        code = str(reply.get("code"))
+    def note_refusal(reply: Reply) -> None:
+        code = reply.code if isinstance(reply, p.Error) else "unexpected_reply"
         result.refused[code] = result.refused.get(code, 0) + 1
 
     async def kiosk() -> None:
@@ -433,7 +440,8 @@ async def play_hour(
         await peer.open()
         await peer.request("login_device", token=hall.tokens["kiosk-sim"].read_text().strip())
         started = time.monotonic()
-        server_start = datetime.fromisoformat(peer.hello["now"])
+        assert peer.hello is not None
+        server_start = datetime.fromisoformat(peer.hello.now)
         events: list[tuple[float, str, Any]] = [
             ((c.arrive - window_start).total_seconds(), "walk_in", c) for c in walk_ins
         ]
@@ -449,15 +457,14 @@ async def play_hour(
             key = f"demo-{seed}-{n:05d}"
             if kind == "walk_in":
                 reply = await peer.request(
-                    "issue_ticket", service_id=who.service, priority=who.priority, idempotency_key=key
+                    Command.ISSUE_TICKET, service_id=who.service, priority=who.priority, idempotency_key=key
                 )
             else:
                 reply = await peer.request(
-                    "check_in", qr_payload=hall.qr_payloads[who.reference], idempotency_key=key
+                    Command.CHECK_IN, qr_payload=hall.qr_payloads[who.reference], idempotency_key=key
                 )
-            if reply.get("type") == "result":
-                ticket = reply["data"]["ticket"]
-                planned[ticket["number"]] = who
+            if isinstance(reply, p.Result) and isinstance(reply.data, pl.TicketReply):
+                planned[reply.data.ticket.number] = who
                 if kind == "walk_in":
                     result.issued += 1
                 else:
@@ -481,46 +488,46 @@ async def play_hour(
             await peer.request("login", username=username, password=hall.passwords[username], counter=number)
             here = {}
 
-        async def ask(kind: str, **fields: Any) -> dict[str, Any]:
-            return await peer.request(kind, **here, **fields)
+        async def ask(command: Command, **fields: Any) -> Reply:
+            return await peer.request(command, **here, **fields)
 
-        await ask("open_counter")
+        await ask(Command.OPEN_COUNTER)
         rng = random.Random(seed * 100 + number)
         while not done.is_set():
-            reply = await ask("call_next")
-            if reply.get("type") != "result":
-                if reply.get("code") != "queue_empty":
+            reply = await ask(Command.CALL_NEXT)
+            ticket = reply.data.ticket if isinstance(reply, p.Result) else None
+            if ticket is None:
+                if not (isinstance(reply, p.Error) and reply.code == "queue_empty"):
                     note_refusal(reply)
                 await asyncio.sleep(30 * real)
                 continue
             result.called += 1
-            ticket = reply["data"]["ticket"]
-            who = planned.get(ticket["number"])
+            who = planned.get(ticket.number)
             minutes_here = getattr(who, "minutes", None) or rng.uniform(3, 6)
-            if ticket.get("service_id") == "supervisor":
+            if ticket.service_id == "supervisor":
                 minutes_here = getattr(who, "transfer_minutes", 0.0) or rng.uniform(4, 8)
             await asyncio.sleep((getattr(who, "walk_s", 30.0)) * real)
             if getattr(who, "absent", False):
-                await ask("recall")
+                await ask(Command.RECALL)
                 await asyncio.sleep(60 * real)
-                await ask("no_show")
+                await ask(Command.NO_SHOW)
                 result.no_shows += 1
                 continue
-            await ask("start_service")
+            await ask(Command.START_SERVICE)
             await asyncio.sleep(minutes_here * 60 * real)
-            if getattr(who, "transfer", False) and ticket.get("service_id") != "supervisor":
-                moved = await ask("transfer", to_service="supervisor")
-                if moved.get("type") == "result":
+            if getattr(who, "transfer", False) and ticket.service_id != "supervisor":
+                moved = await ask(Command.TRANSFER, to_service="supervisor")
+                if isinstance(moved, p.Result):
                     result.transferred += 1
                     continue
-            finished = await ask("finish", outcome="completed")
-            if finished.get("code") == "overrun_reason_required":
+            finished = await ask(Command.FINISH, outcome="completed")
+            if isinstance(finished, p.Error) and finished.code == "overrun_reason_required":
                 finished = await ask(
-                    "finish",
+                    Command.FINISH,
                     outcome="completed",
                     overrun_reason=getattr(who, "overrun_reason", "complex_case"),
                 )
-            if finished.get("type") == "result":
+            if isinstance(finished, p.Result):
                 result.finished += 1
             else:
                 note_refusal(finished)
@@ -659,9 +666,9 @@ def _minutes(text: str) -> float:
     return value
 
 
-def add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: SubParsers) -> None:
     """Register ``dawr demo``."""
-    demo = sub.add_parser("demo", help="start a whole demo hall: server, kiosk, board, two counters")
+    demo = subparsers.add_parser("demo", help="start a whole demo hall: server, kiosk, board, two counters")
     demo.add_argument(
         "--headless",
         action="store_true",

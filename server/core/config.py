@@ -38,12 +38,36 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LabelKind = Literal["finish_outcomes", "overrun_reasons", "pause_reasons"]
+
+CATALOGUE_LABELS: dict[str, tuple[str, ...]] = {
+    "finish_outcomes": ("completed", "documents_missing", "referred_elsewhere"),
+    "overrun_reasons": ("complex_case", "system_slow", "missing_documents", "language"),
+    "pause_reasons": ("break", "prayer", "back_office", "meeting"),
+}
+"""The ministry's labels of each kind, the defaults of every branch. Their wording is in the wording
+catalogue (domain ``common``, key ``label_key(kind, code)``), so a branch may list them by code alone."""
+
+
+def label_key(kind: str, code: str) -> str:
+    """The catalogue key of a label's wording: ``label.pause_reasons.prayer``."""
+    return f"label.{kind}.{code}"
+
+
 class Label(_Strict):
-    """A code with its Arabic and English wording (an outcome, a pause or overrun reason)."""
+    """A code (an outcome, a pause or overrun reason) and, for a branch's own labels, its Arabic and English
+    wording. Without wording (``name_ar`` / ``name_en`` None) the label is one of ``CATALOGUE_LABELS`` and
+    the screens show the catalogue's wording of ``label_key(kind, code)``."""
 
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-    name_ar: Annotated[str, Field(min_length=1, max_length=120)]
-    name_en: Annotated[str, Field(min_length=1, max_length=120)]
+    name_ar: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Label:
+        if (self.name_ar is None) != (self.name_en is None):
+            raise ValueError(f"label {self.code!r}: give both name_ar and name_en, or neither")
+        return self
 
 
 class ServiceConfig(_Strict):
@@ -145,8 +169,8 @@ class ServerSettings(_Strict):
     public_url: Annotated[str, Field(max_length=200)] = ""
 
 
-def _labels(*items: tuple[str, str, str]) -> tuple[Label, ...]:
-    return tuple(Label(code=c, name_ar=a, name_en=e) for c, a, e in items)
+def _catalogue_labels(kind: LabelKind) -> tuple[Label, ...]:
+    return tuple(Label(code=code) for code in CATALOGUE_LABELS[kind])
 
 
 class Notice(_Strict):
@@ -206,23 +230,9 @@ class BranchConfig(_Strict):
     calling: CallingRules = CallingRules()
     server: ServerSettings = ServerSettings()
     devices: tuple[DeviceConfig, ...] = ()
-    finish_outcomes: tuple[Label, ...] = _labels(
-        ("completed", "أُنجزت المعاملة", "Completed"),
-        ("documents_missing", "مستندات ناقصة", "Documents missing"),
-        ("referred_elsewhere", "أُحيل إلى جهة أخرى", "Referred elsewhere"),
-    )
-    overrun_reasons: tuple[Label, ...] = _labels(
-        ("complex_case", "حالة معقدة", "Complex case"),
-        ("system_slow", "بطء النظام", "System slow"),
-        ("missing_documents", "استكمال مستندات", "Completing documents"),
-        ("language", "صعوبة في التواصل", "Communication difficulty"),
-    )
-    pause_reasons: tuple[Label, ...] = _labels(
-        ("break", "استراحة", "Break"),
-        ("prayer", "صلاة", "Prayer"),
-        ("back_office", "عمل مكتبي", "Back-office work"),
-        ("meeting", "اجتماع", "Meeting"),
-    )
+    finish_outcomes: tuple[Label, ...] = _catalogue_labels("finish_outcomes")
+    overrun_reasons: tuple[Label, ...] = _catalogue_labels("overrun_reasons")
+    pause_reasons: tuple[Label, ...] = _catalogue_labels("pause_reasons")
 
     _by_id: dict[str, ServiceConfig] = PrivateAttr(default_factory=dict)
 
@@ -268,6 +278,12 @@ class BranchConfig(_Strict):
                 raise ValueError(f"{name}: at least one entry is needed")
             if len(set(codes)) != len(codes):
                 raise ValueError(f"{name}: codes must be unique")
+            for i, label in enumerate(getattr(self, name)):
+                if label.name_ar is None and label.code not in CATALOGUE_LABELS[name]:
+                    raise ValueError(
+                        f"{name}[{i}]: {label.code!r} needs name_ar and name_en (only "
+                        f"{', '.join(CATALOGUE_LABELS[name])} may be given by code alone)"
+                    )
         return self
 
     # --- lookups -------------------------------------------------------------------------------------
@@ -313,9 +329,7 @@ class BranchConfig(_Strict):
         local = moment.astimezone(self.zone).time()
         return span[0] <= local < span[1]
 
-    def labels(
-        self, kind: Literal["finish_outcomes", "overrun_reasons", "pause_reasons"]
-    ) -> dict[str, Label]:
+    def labels(self, kind: LabelKind) -> dict[str, Label]:
         """The labels of one kind by code."""
         return {label.code: label for label in getattr(self, kind)}
 

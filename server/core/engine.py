@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 
 from sortedcontainers import SortedList
 
@@ -49,14 +49,19 @@ from server.core.events import (
     TicketTransferred,
 )
 from server.core.lifecycle import (
-    FINAL_TICKET_STATES,
+    COUNTER_DAY_END,
+    COUNTER_TRANSITIONS,
+    DAY_END,
+    NEEDS_FREE_COUNTER,
+    TICKET_TRANSITIONS,
     WAITING_STATES,
+    Command,
     CounterState,
     TicketState,
     counter_target,
     ticket_target,
 )
-from server.core.policy import choose_next
+from server.core.policy import CallReason, CallRule, choose_next
 
 MAX_NUMBER = 999
 RECENT_SERVICE_TIMES = 20
@@ -70,6 +75,7 @@ RECENT_SERVICE_TIMES = 20
 class IssueTicket:
     """A walk-in ticket for ``service_id`` (priority: elderly, special needs, where the service allows)."""
 
+    command: ClassVar[Command] = Command.ISSUE_TICKET
     service_id: str
     priority: bool = False
     idempotency_key: str | None = None
@@ -80,6 +86,7 @@ class IssueTicket:
 class CheckIn:
     """Check in a booked appointment by exactly one of: QR payload, booking reference, national ID."""
 
+    command: ClassVar[Command] = Command.CHECK_IN
     qr_payload: str | None = None
     reference: str | None = None
     national_id: str | None = None
@@ -89,6 +96,7 @@ class CheckIn:
 
 @dataclass(frozen=True)
 class CallNext:
+    command: ClassVar[Command] = Command.CALL_NEXT
     counter: int
 
 
@@ -96,37 +104,44 @@ class CallNext:
 class CallTicket:
     """Call one ticket (by id ``20261122-A012`` or by today's number ``A012``)."""
 
+    command: ClassVar[Command] = Command.CALL_TICKET
     counter: int
     ticket: str
 
 
 @dataclass(frozen=True)
 class Recall:
+    command: ClassVar[Command] = Command.RECALL
     counter: int
 
 
 @dataclass(frozen=True)
 class StartService:
+    command: ClassVar[Command] = Command.START_SERVICE
     counter: int
 
 
 @dataclass(frozen=True)
 class NoShow:
+    command: ClassVar[Command] = Command.NO_SHOW
     counter: int
 
 
 @dataclass(frozen=True)
 class Reinstate:
+    command: ClassVar[Command] = Command.REINSTATE
     ticket: str
 
 
 @dataclass(frozen=True)
 class Park:
+    command: ClassVar[Command] = Command.PARK
     counter: int
 
 
 @dataclass(frozen=True)
 class ResumeParked:
+    command: ClassVar[Command] = Command.RESUME_PARKED
     counter: int
     ticket: str
 
@@ -136,6 +151,7 @@ class Transfer:
     """Send the customer at ``counter`` to another service and/or one counter; ``position`` "keep"
     (their place by arrival time) or "end"; None means the branch's default."""
 
+    command: ClassVar[Command] = Command.TRANSFER
     counter: int
     to_service: str | None = None
     to_counter: int | None = None
@@ -144,6 +160,7 @@ class Transfer:
 
 @dataclass(frozen=True)
 class Finish:
+    command: ClassVar[Command] = Command.FINISH
     counter: int
     outcome: str
     overrun_reason: str | None = None
@@ -151,38 +168,44 @@ class Finish:
 
 @dataclass(frozen=True)
 class Cancel:
+    command: ClassVar[Command] = Command.CANCEL
     ticket: str
     reason: str = "cancelled"
 
 
 @dataclass(frozen=True)
 class OpenCounter:
+    command: ClassVar[Command] = Command.OPEN_COUNTER
     counter: int
     staff: str | None = None
 
 
 @dataclass(frozen=True)
 class PauseCounter:
+    command: ClassVar[Command] = Command.PAUSE_COUNTER
     counter: int
     reason: str
 
 
 @dataclass(frozen=True)
 class ResumeCounter:
+    command: ClassVar[Command] = Command.RESUME_COUNTER
     counter: int
 
 
 @dataclass(frozen=True)
 class CloseCounter:
+    command: ClassVar[Command] = Command.CLOSE_COUNTER
     counter: int
 
 
 @dataclass(frozen=True)
 class ImportAppointments:
+    command: ClassVar[Command] = Command.IMPORT_APPOINTMENTS
     bookings: tuple[Booking, ...]
 
 
-Command = (
+EngineCommand = (
     IssueTicket
     | CheckIn
     | CallNext
@@ -202,6 +225,7 @@ Command = (
     | CloseCounter
     | ImportAppointments
 )
+"""A command object for ``HallEngine.execute``; its class attribute ``command`` is its ``Command`` name."""
 
 # --------------------------------------------------------------------------------------------------------
 # State
@@ -235,9 +259,7 @@ class Ticket:
     target_counter: int | None = None
     staff: str | None = None
     called_at: datetime | None = None
-    call_rule: str | None = None
-    call_detail: str = ""
-    call_scores: tuple[tuple[str, float], ...] = ()
+    call_reason: CallReason | None = None
     recalls: int = 0
     started_at: datetime | None = None
     segment_start: datetime | None = None
@@ -291,6 +313,50 @@ class Result:
 
     events: list[Event]
     ticket_id: str | None = None
+
+
+def _ticket_after(command: Command) -> TicketState:
+    """The state a ticket is in after ``command`` (``TICKET_TRANSITIONS``)."""
+    return TICKET_TRANSITIONS[command].target
+
+
+def _counter_after(command: Command) -> CounterState:
+    """The state a counter is in after ``command`` (``COUNTER_TRANSITIONS``)."""
+    return COUNTER_TRANSITIONS[command].target
+
+
+_VERBS: dict[Command, str] = {
+    Command.CALL_NEXT: "call",
+    Command.CALL_TICKET: "call",
+    Command.START_SERVICE: "start",
+    Command.RESUME_PARKED: "resume",
+    Command.OPEN_COUNTER: "open",
+    Command.PAUSE_COUNTER: "pause",
+    Command.RESUME_COUNTER: "resume",
+    Command.CLOSE_COUNTER: "close",
+}
+"""The word an English refusal uses for a command ("cannot start"), where it is not the command's name."""
+
+
+def _verb(command: Command) -> str:
+    return _VERBS.get(command, command.value.replace("_", " "))
+
+
+def _called(
+    now: datetime, ticket_id: str, counter: int, staff: str | None, reason: CallReason
+) -> TicketCalled:
+    return TicketCalled(
+        now,
+        ticket_id,
+        counter,
+        staff,
+        reason.rule.value,
+        reason.scores,
+        reason.waited_minutes,
+        reason.weight,
+        reason.priority,
+        reason.slot,
+    )
 
 
 class HallEngine:
@@ -445,11 +511,9 @@ class HallEngine:
         today = self.local_day(now)
         if self.day is None or today > self.day:
             expired = tuple(
-                t.id
-                for t in sorted(self.tickets.values(), key=lambda t: t.seq)
-                if t.state not in FINAL_TICKET_STATES
+                t.id for t in sorted(self.tickets.values(), key=lambda t: t.seq) if DAY_END.allows(t.state)
             )
-            closed = tuple(n for n, c in sorted(self.counters.items()) if c.state is not CounterState.CLOSED)
+            closed = tuple(n for n, c in sorted(self.counters.items()) if COUNTER_DAY_END.allows(c.state))
             events.append(self._apply(DayStarted(now, today, self.day, expired, closed)))
         for ticket_id in sorted(self._serving, key=lambda i: self.tickets[i].seq):
             ticket = self.tickets[ticket_id]
@@ -465,13 +529,13 @@ class HallEngine:
                 events.append(self._apply(CapOverrun(now, ticket.id, ticket.counter, service.cap_minutes)))
         return events
 
-    def execute(self, command: Command, now: datetime) -> Result:
+    def execute(self, command: EngineCommand, now: datetime) -> Result:
         """Carry out ``command`` at ``now``. Call ``advance(now)`` first. Returns the events (applied) and
         the ticket concerned; raises DomainError (state unchanged) if refused."""
         now = self._effective(now)
         if self.day is None or self.local_day(now) != self.day:
             raise DomainError("day_not_started", "Call advance(now) before execute(command, now).")
-        handler: Callable[[Command, datetime], Result] = getattr(self, "_do_" + type(command).__name__)
+        handler: Callable[[EngineCommand, datetime], Result] = getattr(self, "_do_" + command.command)
         return handler(command, now)
 
     def apply(self, event: Event) -> None:
@@ -551,7 +615,7 @@ class HallEngine:
             )
         return counter
 
-    def _current(self, number: int, command: str) -> Ticket:
+    def _current(self, number: int, command: Command) -> Ticket:
         """The ticket at the counter, which ``command`` must be allowed for."""
         self._counter_cfg(number)
         counter = self.counters[number]
@@ -568,14 +632,14 @@ class HallEngine:
         return ticket
 
     @staticmethod
-    def _check_transition(ticket: Ticket, command: str) -> None:
+    def _check_transition(ticket: Ticket, command: Command) -> None:
         if ticket_target(command, ticket.state) is None:
             raise DomainError(
                 "invalid_transition",
-                f"Ticket {ticket.number} is {ticket.state.value}; cannot {command.replace('_', ' ')}.",
+                f"Ticket {ticket.number} is {ticket.state.value}; cannot {_verb(command)}.",
                 ticket=ticket.id,
                 state=ticket.state.value,
-                command=command,
+                command=command.value,
             )
 
     def _new_ticket_fields(self, service_id: str) -> tuple[str, str]:
@@ -592,7 +656,7 @@ class HallEngine:
         return f"{self.day:%Y%m%d}-{number}", number
 
     # ----------------------------------------------------------------------------------- commands
-    def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
+    def _do_issue_ticket(self, cmd: IssueTicket, now: datetime) -> Result:
         if cmd.idempotency_key and cmd.idempotency_key in self._idempotency:
             return Result([], self._idempotency[cmd.idempotency_key])
         service = self.config.service(cmd.service_id)
@@ -624,7 +688,7 @@ class HallEngine:
         )
         return Result([self._apply(event)], ticket_id)
 
-    def _do_CheckIn(self, cmd: CheckIn, now: datetime) -> Result:
+    def _do_check_in(self, cmd: CheckIn, now: datetime) -> Result:
         if cmd.idempotency_key and cmd.idempotency_key in self._idempotency:
             return Result([], self._idempotency[cmd.idempotency_key])
         given = [x for x in (cmd.qr_payload, cmd.reference, cmd.national_id) if x]
@@ -736,46 +800,36 @@ class HallEngine:
         pool = open_today or today or here
         return min(pool, key=lambda b: abs((b.slot - now).total_seconds()))
 
-    def _do_CallNext(self, cmd: CallNext, now: datetime) -> Result:
+    def _do_call_next(self, cmd: CallNext, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         choice = choose_next(self, self._counter_cfg(cmd.counter), now)
         if choice is None:
             raise DomainError(
                 "queue_empty", f"Nobody is waiting for counter {cmd.counter}.", counter=cmd.counter
             )
-        event = TicketCalled(
-            now, choice.ticket_id, cmd.counter, counter.staff, choice.rule, choice.detail, choice.scores
-        )
+        event = _called(now, choice.ticket_id, cmd.counter, counter.staff, choice.reason)
         return Result([self._apply(event)], choice.ticket_id)
 
-    def _do_CallTicket(self, cmd: CallTicket, now: datetime) -> Result:
+    def _do_call_ticket(self, cmd: CallTicket, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         ticket = self._find(cmd.ticket)
-        self._check_transition(ticket, "call")
-        event = TicketCalled(
-            now,
-            ticket.id,
-            cmd.counter,
-            counter.staff,
-            "specific",
-            f"ticket {ticket.number} called by hand",
-            (),
-        )
+        self._check_transition(ticket, cmd.command)
+        event = _called(now, ticket.id, cmd.counter, counter.staff, CallReason(CallRule.SPECIFIC))
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Recall(self, cmd: Recall, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "recall")
+    def _do_recall(self, cmd: Recall, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         return Result(
             [self._apply(TicketRecalled(now, ticket.id, cmd.counter, ticket.recalls + 1))], ticket.id
         )
 
-    def _do_StartService(self, cmd: StartService, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "start")
+    def _do_start_service(self, cmd: StartService, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         staff = self.counters[cmd.counter].staff
         return Result([self._apply(ServiceStarted(now, ticket.id, cmd.counter, staff))], ticket.id)
 
-    def _do_NoShow(self, cmd: NoShow, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "no_show")
+    def _do_no_show(self, cmd: NoShow, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         needed = self.config.calling.recalls_before_no_show
         if ticket.recalls < needed:
             raise DomainError(
@@ -786,9 +840,9 @@ class HallEngine:
             )
         return Result([self._apply(TicketNoShow(now, ticket.id, cmd.counter))], ticket.id)
 
-    def _do_Reinstate(self, cmd: Reinstate, now: datetime) -> Result:
+    def _do_reinstate(self, cmd: Reinstate, now: datetime) -> Result:
         ticket = self._find(cmd.ticket)
-        self._check_transition(ticket, "reinstate")
+        self._check_transition(ticket, cmd.command)
         assert ticket.no_show_at is not None
         window = timedelta(minutes=self.config.calling.reinstate_minutes)
         if now > ticket.no_show_at + window:
@@ -799,18 +853,18 @@ class HallEngine:
             )
         return Result([self._apply(TicketReinstated(now, ticket.id))], ticket.id)
 
-    def _do_Park(self, cmd: Park, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "park")
+    def _do_park(self, cmd: Park, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         return Result([self._apply(TicketParked(now, ticket.id, cmd.counter))], ticket.id)
 
-    def _do_ResumeParked(self, cmd: ResumeParked, now: datetime) -> Result:
+    def _do_resume_parked(self, cmd: ResumeParked, now: datetime) -> Result:
         counter = self._ready_counter(cmd.counter)
         ticket = self._find(cmd.ticket)
-        self._check_transition(ticket, "resume")
+        self._check_transition(ticket, cmd.command)
         return Result([self._apply(TicketResumed(now, ticket.id, cmd.counter, counter.staff))], ticket.id)
 
-    def _do_Transfer(self, cmd: Transfer, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "transfer")
+    def _do_transfer(self, cmd: Transfer, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         if cmd.to_service is None and cmd.to_counter is None:
             raise DomainError("transfer_needs_target", "Choose a service or a counter to transfer to.")
         to_service = cmd.to_service or ticket.service_id
@@ -842,8 +896,8 @@ class HallEngine:
         )
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Finish(self, cmd: Finish, now: datetime) -> Result:
-        ticket = self._current(cmd.counter, "finish")
+    def _do_finish(self, cmd: Finish, now: datetime) -> Result:
+        ticket = self._current(cmd.counter, cmd.command)
         if cmd.outcome not in self.config.labels("finish_outcomes"):
             raise DomainError(
                 "unknown_outcome",
@@ -879,24 +933,24 @@ class HallEngine:
         )
         return Result([self._apply(event)], ticket.id)
 
-    def _do_Cancel(self, cmd: Cancel, now: datetime) -> Result:
+    def _do_cancel(self, cmd: Cancel, now: datetime) -> Result:
         ticket = self._find(cmd.ticket)
-        self._check_transition(ticket, "cancel")
+        self._check_transition(ticket, cmd.command)
         return Result(
             [self._apply(TicketCancelled(now, ticket.id, cmd.reason[:40] or "cancelled"))], ticket.id
         )
 
-    def _counter_command(self, number: int, command: str) -> Counter:
+    def _counter_command(self, number: int, command: Command) -> Counter:
         self._counter_cfg(number)
         counter = self.counters[number]
         if counter_target(command, counter.state) is None:
             raise DomainError(
                 "invalid_counter_transition",
-                f"Counter {number} is {counter.state.value}; cannot {command}.",
+                f"Counter {number} is {counter.state.value}; cannot {_verb(command)}.",
                 counter=number,
                 state=counter.state.value,
             )
-        if command in ("pause", "close") and counter.current is not None:
+        if command in NEEDS_FREE_COUNTER and counter.current is not None:
             raise DomainError(
                 "counter_busy",
                 f"Counter {number} still has a customer; finish first.",
@@ -905,12 +959,12 @@ class HallEngine:
             )
         return counter
 
-    def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
-        self._counter_command(cmd.counter, "open")
+    def _do_open_counter(self, cmd: OpenCounter, now: datetime) -> Result:
+        self._counter_command(cmd.counter, cmd.command)
         return Result([self._apply(CounterOpened(now, cmd.counter, cmd.staff))])
 
-    def _do_PauseCounter(self, cmd: PauseCounter, now: datetime) -> Result:
-        self._counter_command(cmd.counter, "pause")
+    def _do_pause_counter(self, cmd: PauseCounter, now: datetime) -> Result:
+        self._counter_command(cmd.counter, cmd.command)
         if cmd.reason not in self.config.labels("pause_reasons"):
             raise DomainError(
                 "unknown_pause_reason",
@@ -919,15 +973,15 @@ class HallEngine:
             )
         return Result([self._apply(CounterPaused(now, cmd.counter, cmd.reason))])
 
-    def _do_ResumeCounter(self, cmd: ResumeCounter, now: datetime) -> Result:
-        self._counter_command(cmd.counter, "resume")
+    def _do_resume_counter(self, cmd: ResumeCounter, now: datetime) -> Result:
+        self._counter_command(cmd.counter, cmd.command)
         return Result([self._apply(CounterResumed(now, cmd.counter))])
 
-    def _do_CloseCounter(self, cmd: CloseCounter, now: datetime) -> Result:
-        self._counter_command(cmd.counter, "close")
+    def _do_close_counter(self, cmd: CloseCounter, now: datetime) -> Result:
+        self._counter_command(cmd.counter, cmd.command)
         return Result([self._apply(CounterClosed(now, cmd.counter))])
 
-    def _do_ImportAppointments(self, cmd: ImportAppointments, now: datetime) -> Result:
+    def _do_import_appointments(self, cmd: ImportAppointments, now: datetime) -> Result:
         own = self.config.branch.id
         seen: set[str] = set()
         for i, booking in enumerate(cmd.bookings):
@@ -959,12 +1013,12 @@ class HallEngine:
                 continue
             if ticket.state in WAITING_STATES:
                 self._dequeue(ticket)
-            ticket.state = TicketState.CANCELLED
+            ticket.state = DAY_END.target
             ticket.cancel_reason = "day_end"
         for number in e.closed_counters:
             counter = self.counters[number]
             counter.state, counter.staff, counter.current, counter.pause_reason = (
-                CounterState.CLOSED,
+                COUNTER_DAY_END.target,
                 None,
                 None,
                 None,
@@ -1015,6 +1069,7 @@ class HallEngine:
             issued_at=e.at,
             token=e.token,
             seq=self._seq,
+            state=_ticket_after(Command.ISSUE_TICKET),
             arrival_at=e.at,
             idempotency_key=e.idempotency_key,
             appointment_ref=e.appointment_ref,
@@ -1033,13 +1088,11 @@ class HallEngine:
     def _on_ticket_called(self, e: TicketCalled) -> None:
         ticket = self.tickets[e.ticket_id]
         self._dequeue(ticket)
-        ticket.state, ticket.counter, ticket.staff = TicketState.CALLED, e.counter, e.staff
+        ticket.state, ticket.counter, ticket.staff = _ticket_after(Command.CALL_NEXT), e.counter, e.staff
         ticket.target_counter = None
-        ticket.called_at, ticket.call_rule, ticket.call_detail, ticket.call_scores = (
-            e.at,
-            e.rule,
-            e.detail,
-            e.scores,
+        ticket.called_at = e.at
+        ticket.call_reason = CallReason(
+            CallRule(e.rule), e.waited_minutes, e.weight, e.priority, e.slot, e.scores
         )
         ticket.recalls = 0
         self.counters[e.counter].current = ticket.id
@@ -1055,7 +1108,7 @@ class HallEngine:
 
     def _on_service_started(self, e: ServiceStarted) -> None:
         ticket = self.tickets[e.ticket_id]
-        ticket.state, ticket.staff = TicketState.SERVING, e.staff
+        ticket.state, ticket.staff = _ticket_after(Command.START_SERVICE), e.staff
         ticket.started_at = ticket.started_at or e.at
         ticket.segment_start = e.at
         self._serving.add(ticket.id)
@@ -1072,23 +1125,23 @@ class HallEngine:
     def _on_ticket_no_show(self, e: TicketNoShow) -> None:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
-        ticket.state, ticket.no_show_at, ticket.no_show_by = TicketState.NO_SHOW, e.at, e.counter
+        ticket.state, ticket.no_show_at, ticket.no_show_by = _ticket_after(Command.NO_SHOW), e.at, e.counter
         self.counters[e.counter].no_shows += 1
 
     def _on_ticket_reinstated(self, e: TicketReinstated) -> None:
         ticket = self.tickets[e.ticket_id]
-        ticket.state, ticket.no_show_at, ticket.no_show_by = TicketState.WAITING, None, None
+        ticket.state, ticket.no_show_at, ticket.no_show_by = _ticket_after(Command.REINSTATE), None, None
         self._enqueue(ticket)
 
     def _on_ticket_parked(self, e: TicketParked) -> None:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
-        ticket.state, ticket.parked_by = TicketState.PARKED, e.counter
+        ticket.state, ticket.parked_by = _ticket_after(Command.PARK), e.counter
 
     def _on_ticket_resumed(self, e: TicketResumed) -> None:
         ticket = self.tickets[e.ticket_id]
         ticket.state, ticket.counter, ticket.staff, ticket.parked_by = (
-            TicketState.SERVING,
+            _ticket_after(Command.RESUME_PARKED),
             e.counter,
             e.staff,
             None,
@@ -1101,7 +1154,7 @@ class HallEngine:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
         ticket.state, ticket.service_id, ticket.target_counter = (
-            TicketState.TRANSFERRED,
+            _ticket_after(Command.TRANSFER),
             e.to_service,
             e.to_counter,
         )
@@ -1125,7 +1178,7 @@ class HallEngine:
         ticket = self.tickets[e.ticket_id]
         self._leave_counter(ticket, e.at)
         ticket.state, ticket.finished_at, ticket.outcome, ticket.overrun_reason = (
-            TicketState.DONE,
+            _ticket_after(Command.FINISH),
             e.at,
             e.outcome,
             e.overrun_reason,
@@ -1141,7 +1194,7 @@ class HallEngine:
         if ticket.state in WAITING_STATES:
             self._dequeue(ticket)
         self._leave_counter(ticket, e.at)
-        ticket.state, ticket.cancel_reason, ticket.parked_by = TicketState.CANCELLED, e.reason, None
+        ticket.state, ticket.cancel_reason, ticket.parked_by = _ticket_after(Command.CANCEL), e.reason, None
 
     def _on_cap_warning(self, e: CapWarning) -> None:
         self.tickets[e.ticket_id].warned = True
@@ -1152,29 +1205,29 @@ class HallEngine:
 
     def _on_counter_opened(self, e: CounterOpened) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.staff, counter.pause_reason = CounterState.OPEN, e.staff, None
+        counter.state, counter.staff, counter.pause_reason = (
+            _counter_after(Command.OPEN_COUNTER),
+            e.staff,
+            None,
+        )
 
     def _on_counter_paused(self, e: CounterPaused) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.pause_reason = CounterState.PAUSED, e.reason
+        counter.state, counter.pause_reason = _counter_after(Command.PAUSE_COUNTER), e.reason
 
     def _on_counter_resumed(self, e: CounterResumed) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.pause_reason = CounterState.OPEN, None
+        counter.state, counter.pause_reason = _counter_after(Command.RESUME_COUNTER), None
 
     def _on_counter_closed(self, e: CounterClosed) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.staff, counter.pause_reason = CounterState.CLOSED, None, None
+        counter.state, counter.staff, counter.pause_reason = _counter_after(Command.CLOSE_COUNTER), None, None
 
-    # --------------------------------------------------------------------------------- for the policy
+    # ------------------------------------------------------- for the policy (``policy.HallView``)
     def lane_head(self, service_id: str, kind: str) -> Ticket | None:
         """The first ticket of one lane, or None."""
         lane = self._lanes.get((service_id, kind))
         return self.tickets[lane[0][2]] if lane else None
-
-    def lane(self, service_id: str, kind: str) -> SortedList:
-        """One lane's sorted keys (read-only use)."""
-        return self._lanes.get((service_id, kind), SortedList())
 
     def targeted_head(self, counter: int) -> Ticket | None:
         """The oldest ticket transferred to this one counter, or None."""

@@ -69,16 +69,23 @@ class TicketIssued(Event):
 
 @dataclass(frozen=True)
 class TicketCalled(Event):
-    """A counter called a ticket. ``rule`` says why this one: "transferred_to_counter",
-    "appointment_due", "weighted_wait" or "specific"; ``scores`` the weighted waits it compared."""
+    """A counter called a ticket; the rest is its ``policy.CallReason``. ``rule`` says why this one:
+    "transferred_to_counter", "appointment_due", "weighted_wait" or "specific"; ``scores`` the weighted
+    waits it compared; ``waited_minutes``, ``weight`` and ``priority`` the winner's figures under
+    "weighted_wait", ``slot`` the appointment's time under "appointment_due" (None / False otherwise).
+    Journals written before these figures stored an English ``detail`` line instead: they read with the
+    figures empty (``server/store/records.py``)."""
 
     type: ClassVar[str] = "ticket_called"
     ticket_id: str
     counter: int
     staff: str | None
     rule: str
-    detail: str
     scores: tuple[tuple[str, float], ...]
+    waited_minutes: float | None
+    weight: float | None
+    priority: bool
+    slot: datetime | None
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,87 @@
    ties go to the earlier arrival. An appointment counter without spill-over never reaches this rule
    except for appointment tickets ordered by arrival.
 
-The choice records its rule, a one-line detail and the scores it compared, for the counter screen.
+The choice records why as a ``CallReason``: its rule and the figures behind it (minutes waited, the
+counter's weight, the appointment slot, the scores it compared) as fields; the screens word it.
+
+The policy reads the hall through ``HallView``, a small read-only ``typing.Protocol`` that ``HallEngine``
+satisfies (and a test fake can), so it never imports the engine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import Protocol
 
-from server.core.config import CounterConfig
-
-if TYPE_CHECKING:
-    from server.core.engine import HallEngine, Ticket
+from server.core.config import BranchConfig, CounterConfig
 
 EMPTY_WAIT_MINUTES = 1 / 60
+
+
+class QueuedTicket(Protocol):
+    """What the policy reads of a waiting ticket."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def service_id(self) -> str: ...
+    @property
+    def priority(self) -> bool: ...
+    @property
+    def arrival_at(self) -> datetime: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def slot(self) -> datetime | None: ...
+
+
+class HallView(Protocol):
+    """What the policy reads of the hall: the branch's rules and the heads of its queues."""
+
+    @property
+    def config(self) -> BranchConfig: ...
+
+    def lane_head(self, service_id: str, kind: str) -> QueuedTicket | None:
+        """The first ticket of lane ("normal" | "priority" | "appointment") of a service, or None."""
+        ...
+
+    def targeted_head(self, counter: int) -> QueuedTicket | None:
+        """The oldest ticket transferred to this one counter, or None."""
+        ...
+
+    def normals_since_priority(self, service_id: str) -> int:
+        """Normal tickets of this service called since its last priority ticket."""
+        ...
+
+
+class CallRule(StrEnum):
+    """Why a ticket was called (the first three are the policy's rules, in order)."""
+
+    TRANSFERRED_TO_COUNTER = "transferred_to_counter"
+    APPOINTMENT_DUE = "appointment_due"
+    WEIGHTED_WAIT = "weighted_wait"
+    SPECIFIC = "specific"
+    """Called by hand (``call_ticket``), not by the policy."""
+
+
+@dataclass(frozen=True)
+class CallReason:
+    """Why a ticket was called, as figures (the screens word it).
+
+    ``rule``; for ``weighted_wait``: ``waited_minutes`` (how long the ticket had waited), ``weight`` (the
+    counter's weight for its service) and ``priority`` (it was a priority ticket); for ``appointment_due``:
+    ``slot`` (the appointment's time, UTC); ``scores``: (service id, weight × minutes waited, rounded to
+    3 places) of every queue head the policy compared, in the counter's service order. Figures a rule
+    does not use are None / False / empty."""
+
+    rule: CallRule
+    waited_minutes: float | None = None
+    weight: float | None = None
+    priority: bool = False
+    slot: datetime | None = None
+    scores: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,94 +99,98 @@ class Choice:
     """The ticket to call and why."""
 
     ticket_id: str
-    rule: str
-    detail: str
-    scores: tuple[tuple[str, float], ...]
+    reason: CallReason
 
 
-def serves_appointments(engine: HallEngine, counter: CounterConfig) -> bool:
+def serves_appointments(hall: HallView, counter: CounterConfig) -> bool:
     """True if this counter may call appointment tickets under the current rollout phase."""
-    return counter.appointments or engine.config.appointments.rollout == "all"
+    return counter.appointments or hall.config.appointments.rollout == "all"
 
 
-def serves_walk_ins(engine: HallEngine, counter: CounterConfig) -> bool:
+def serves_walk_ins(hall: HallView, counter: CounterConfig) -> bool:
     """True if this counter may call walk-in tickets (an appointment counter only with spill-over)."""
-    return not counter.appointments or engine.config.appointments.spillover
+    return not counter.appointments or hall.config.appointments.spillover
 
 
-def _wait_minutes(ticket: Ticket, now: datetime) -> float:
+def wait_minutes(ticket: QueuedTicket, now: datetime) -> float:
+    """Minutes ``ticket`` has waited at ``now`` (never negative)."""
     return max(0.0, (now - ticket.arrival_at).total_seconds() / 60.0)
 
 
-def service_head(engine: HallEngine, service_id: str, now: datetime) -> Ticket | None:
+def service_head(hall: HallView, service_id: str, now: datetime) -> QueuedTicket | None:
     """The walk-in ticket this service would call next: the ratio of normal to priority calls, with
     a priority ticket that waited past ``max_wait_minutes`` (and longer than the normal one) going first."""
-    normal = engine.lane_head(service_id, "normal")
-    priority = engine.lane_head(service_id, "priority")
+    normal = hall.lane_head(service_id, "normal")
+    priority = hall.lane_head(service_id, "priority")
     if normal is None or priority is None:
         return normal or priority
-    rules = engine.config.priority
-    if engine.normals_since_priority(service_id) >= rules.normal_per_priority:
+    rules = hall.config.priority
+    if hall.normals_since_priority(service_id) >= rules.normal_per_priority:
         return priority
-    priority_wait = _wait_minutes(priority, now)
-    if priority_wait >= rules.max_wait_minutes and priority_wait > _wait_minutes(normal, now):
+    priority_wait = wait_minutes(priority, now)
+    if priority_wait >= rules.max_wait_minutes and priority_wait > wait_minutes(normal, now):
         return priority
     return normal
 
 
-def choose_next(engine: HallEngine, counter: CounterConfig, now: datetime) -> Choice | None:
+def _appointment_due(hall: HallView, counter: CounterConfig, now: datetime) -> QueuedTicket | None:
+    """The checked-in appointment of the counter's services with the earliest slot within the spill-over
+    look-ahead (slot order: the appointment lanes are sorted by slot, then issue order)."""
+    horizon = now + timedelta(minutes=hall.config.appointments.spillover_lookahead_minutes)
+    best: QueuedTicket | None = None
+    for service_id in counter.services:
+        head = hall.lane_head(service_id, "appointment")
+        if head is None:
+            continue
+        assert head.slot is not None  # appointment tickets always carry their slot
+        if head.slot <= horizon and (best is None or (head.slot, head.seq) < (best.slot, best.seq)):
+            best = head
+    return best
+
+
+def choose_next(hall: HallView, counter: CounterConfig, now: datetime) -> Choice | None:
     """The ticket ``counter`` should call at ``now``, or None if nobody waits for it."""
-    targeted = engine.targeted_head(counter.number)
+    targeted = hall.targeted_head(counter.number)
     if targeted is not None:
-        return Choice(
-            targeted.id, "transferred_to_counter", f"{targeted.number} was transferred to this counter", ()
-        )
+        return Choice(targeted.id, CallReason(CallRule.TRANSFERRED_TO_COUNTER))
 
-    appointments = serves_appointments(engine, counter)
-    rules = engine.config.appointments
+    appointments = serves_appointments(hall, counter)
+    rules = hall.config.appointments
     if appointments and rules.order == "slot":
-        horizon = now + timedelta(minutes=rules.spillover_lookahead_minutes)
-        best: Ticket | None = None
-        for service_id in counter.services:
-            lane = engine.lane(service_id, "appointment")
-            if lane and lane[0][0] <= horizon:
-                head = engine.tickets[lane[0][2]]
-                if best is None or lane[0] < engine.lane(best.service_id, "appointment")[0]:
-                    best = head
-        if best is not None:
-            assert best.slot is not None
-            slot = engine.local(best.slot)
-            return Choice(best.id, "appointment_due", f"{best.number}: appointment due at {slot:%H:%M}", ())
+        due = _appointment_due(hall, counter, now)
+        if due is not None:
+            return Choice(due.id, CallReason(CallRule.APPOINTMENT_DUE, slot=due.slot))
 
-    walk_ins = serves_walk_ins(engine, counter)
+    walk_ins = serves_walk_ins(hall, counter)
     scores: list[tuple[str, float]] = []
-    winner: tuple[float, datetime, int, Ticket] | None = None
+    winner: tuple[float, datetime, int, QueuedTicket] | None = None
     for service_id, weight in counter.services.items():
-        candidates: list[Ticket] = []
+        candidates: list[QueuedTicket] = []
         if walk_ins:
-            walk_in_head = service_head(engine, service_id, now)
+            walk_in_head = service_head(hall, service_id, now)
             if walk_in_head is not None:
                 candidates.append(walk_in_head)
         if appointments and rules.order == "arrival":
-            appointment_head = engine.lane_head(service_id, "appointment")
+            appointment_head = hall.lane_head(service_id, "appointment")
             if appointment_head is not None:
                 candidates.append(appointment_head)
         for ticket in candidates:
-            score = weight * (_wait_minutes(ticket, now) + EMPTY_WAIT_MINUTES)
+            score = weight * (wait_minutes(ticket, now) + EMPTY_WAIT_MINUTES)
             scores.append((service_id, round(score, 3)))
-            key = (score, ticket.arrival_at, ticket.seq, ticket)
             if (
                 winner is None
                 or score > winner[0]
                 or (score == winner[0] and (ticket.arrival_at, ticket.seq) < (winner[1], winner[2]))
             ):
-                winner = key
+                winner = (score, ticket.arrival_at, ticket.seq, ticket)
     if winner is None:
         return None
     ticket = winner[3]
-    weight = counter.services[ticket.service_id]
-    detail = (
-        f"{ticket.number}: longest weighted wait — {_wait_minutes(ticket, now):.1f} min × weight {weight:g}"
-        + (" (priority)" if ticket.priority else "")
+    reason = CallReason(
+        CallRule.WEIGHTED_WAIT,
+        waited_minutes=wait_minutes(ticket, now),
+        weight=counter.services[ticket.service_id],
+        priority=ticket.priority,
+        scores=tuple(scores),
     )
-    return Choice(ticket.id, "weighted_wait", detail, tuple(scores))
+    return Choice(ticket.id, reason)

@@ -44,10 +44,18 @@ def comparison_table(results: list[dict[str, Any]]) -> str:
             cells.append(f"{ratio:.2f}×")
         lines.append(cells)
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    out = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    out = [
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    ]
     out.append("  ".join("-" * w for w in widths))
     for line in lines:
-        out.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))))
+        out.append(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
     return "\n".join(out)
 
 
@@ -126,9 +134,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``dawr simulate``."""
-    sim = sub.add_parser(
+    sim = subparsers.add_parser(
         "simulate",
         help="simulate hall days on the real engine and compare call-next policies",
         description="A discrete-event simulation of whole hall days driving the real engine.",

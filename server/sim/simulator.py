@@ -42,7 +42,7 @@ from server.core.engine import (
     CallNext,
     CheckIn,
     CloseCounter,
-    Command,
+    EngineCommand,
     Finish,
     HallEngine,
     ImportAppointments,
@@ -57,6 +57,7 @@ from server.core.engine import (
 )
 from server.core.errors import ConfigError, DomainError
 from server.core.events import Booking, Event
+from server.core.lifecycle import CounterState, TicketState
 from server.reports.figures import Figures, analyze, summary
 
 POLICIES = ("dedicated-fifo", "pooled-fifo", "dawr")
@@ -527,7 +528,7 @@ class EngineDriver:
         """Let time pass; the events it caused."""
         return self.engine.advance(now)
 
-    def run(self, command: Command, now: datetime) -> tuple[str | None, list[Event]]:
+    def run(self, command: EngineCommand, now: datetime) -> tuple[str | None, list[Event]]:
         """Advance, then execute; (ticket id, events). Raises DomainError if refused."""
         timed = self.engine.advance(now)
         result = self.engine.execute(command, now)
@@ -545,7 +546,7 @@ class HallDriver:
         """Let time pass (journaled); the events it caused."""
         return [e for _, e in self.hall.tick(now)]
 
-    def run(self, command: Command, now: datetime) -> tuple[str | None, list[Event]]:
+    def run(self, command: EngineCommand, now: datetime) -> tuple[str | None, list[Event]]:
         """Run and journal ``command``; (ticket id, events)."""
         committed = self.hall.handle(command, now)
         self.engine = self.hall.engine
@@ -583,7 +584,7 @@ class _Day:
         self.order += 1
         heapq.heappush(self.heap, (moment, self.order, kind, data))
 
-    def cmd(self, command: Command, now: datetime) -> str | None:
+    def cmd(self, command: EngineCommand, now: datetime) -> str | None:
         ticket_id, events = self.driver.run(command, now)
         self.events.extend(events)
         return ticket_id
@@ -612,7 +613,7 @@ class _Day:
         end = now + timedelta(minutes=1)
         for number in sorted(self.staffing):
             counter = self.driver.engine.counters[number]
-            if counter.state.value != "closed" and counter.current is None:
+            if counter.state is not CounterState.CLOSED and counter.current is None:
                 self.cmd(CloseCounter(number), end)
         return self.events
 
@@ -666,7 +667,7 @@ class _Day:
 
     # -------------------------------------------------------------------------------- customers
     def _arrive(self, now: datetime, customer: Customer) -> None:
-        command: Command
+        command: EngineCommand
         if customer.booking is not None:
             command = CheckIn(reference=customer.booking.reference)
         else:
@@ -767,7 +768,7 @@ def metrics(policy: str, days: int, figures: Figures, booked: int, turned_away: 
         if v.service_seconds is not None and v.service_seconds > figures.cap_seconds(v.service) + 1e-6
     )
     tickets = list(figures.tickets.values())
-    no_shows = sum(1 for t in tickets if t.state == "no_show")
+    no_shows = sum(1 for t in tickets if t.state is TicketState.NO_SHOW)
     checked_in = sum(1 for t in tickets if t.appointment_ref)
     transfer_waits = [
         w for v in figures.visits() if v.kind == "transfer" and (w := v.wait_minutes) is not None
@@ -788,7 +789,7 @@ def metrics(policy: str, days: int, figures: Figures, booked: int, turned_away: 
         "appt_no_show_pct": round(100.0 * (booked - checked_in) / booked, 1) if booked else 0.0,
         "transfers": sum(1 for v in figures.visits() if v.kind == "transfer"),
         "transfer_wait_min": summary(transfer_waits)["mean"],
-        "cancelled": sum(1 for t in tickets if t.state == "cancelled"),
+        "cancelled": sum(1 for t in tickets if t.state is TicketState.CANCELLED),
         "turned_away": turned_away,
     }
 

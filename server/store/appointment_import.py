@@ -29,7 +29,11 @@ def read_bookings(source: str | Path | io.TextIOBase, zone: ZoneInfo) -> tuple[B
     """Bookings from a CSV file path or open text stream; raises ConfigError on the first bad row."""
     name = str(source) if isinstance(source, str | Path) else "<input>"
     try:
-        handle = open(source, encoding="utf-8-sig", newline="") if isinstance(source, str | Path) else source
+        handle = (
+            open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115  (closed by the with block below)
+            if isinstance(source, str | Path)
+            else source
+        )
     except OSError as error:
         raise ConfigError(f"{name}: cannot be read: {error.strerror}") from None
     with handle:

@@ -9,11 +9,12 @@ in-memory state is rebuilt from the journal, and JournalError is raised; the nex
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from server.core.config import BranchConfig
-from server.core.engine import Command, HallEngine, Result
+from server.core.engine import EngineCommand, HallEngine, Result
 from server.core.errors import DomainError, JournalError
 from server.core.events import Event
 from server.store.journal import Journal
@@ -64,7 +65,7 @@ class Hall:
         self._ensure_fresh()
         return self._commit(self.engine.advance(now))
 
-    def handle(self, command: Command, now: datetime) -> Committed:
+    def handle(self, command: EngineCommand, now: datetime) -> Committed:
         """Run ``command`` at ``now`` and commit its events. Raises DomainError if refused (time-driven
         events that fell due are still committed) or JournalError if the database refused."""
         self._ensure_fresh()
@@ -89,10 +90,8 @@ class Hall:
             seqs = self.journal.append(self.branch_id, events, self.engine.day)
         except JournalError:
             self._stale = True
-            try:
+            with contextlib.suppress(JournalError):
                 self.rebuild()
-            except JournalError:
-                pass
             raise
         self.last_seq = seqs[-1]
         return list(zip(seqs, events, strict=True))

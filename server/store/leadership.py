@@ -113,7 +113,7 @@ class BranchLock:
         return Path(f"{database}.{self.branch_id}.lock")
 
     def _try_file(self) -> bool:
-        handle = open(self._lock_path(), "a+", encoding="utf-8")
+        handle = open(self._lock_path(), "a+", encoding="utf-8")  # noqa: SIM115  (held open with the lock)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -2,6 +2,9 @@
 
 ``to_record(event)`` gives a JSON-ready dict with a "type" key; ``from_record(record)`` gives the event
 back, or raises ValueError naming the problem. Only the field types used in ``events.py`` are supported.
+
+Records written by older versions are read through ``_upgrade``: a ``ticket_called`` record with the English
+``detail`` line of the first journals (before the call reason became figures) reads with its figures empty.
 """
 
 from __future__ import annotations
@@ -84,8 +87,25 @@ def _build(cls: type, record: dict[str, Any], where: str) -> Any:
     return cls(**values)
 
 
+_CALL_FIGURES_BEFORE_V2: dict[str, Any] = {
+    "waited_minutes": None,
+    "weight": None,
+    "priority": False,
+    "slot": None,
+}
+"""The call-reason figures of a ``ticket_called`` record that has only the old English ``detail``."""
+
+
+def _upgrade(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` in today's shape (records of older versions are converted; nothing is parsed)."""
+    if record.get("type") == "ticket_called" and "detail" in record and "waited_minutes" not in record:
+        record = {k: v for k, v in record.items() if k != "detail"} | _CALL_FIGURES_BEFORE_V2
+    return record
+
+
 def from_record(record: dict[str, Any]) -> Event:
     """The event a record describes; raises ValueError on an unknown type or a malformed field."""
+    record = _upgrade(record)
     cls = EVENT_TYPES.get(record.get("type", ""))
     if cls is None:
         raise ValueError(f"unknown event type {record.get('type')!r}")

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from server.cli.main import main
-from server.core.config import default_config_path, load_branch_config, load_default_config
+from server.core.config import (
+    CATALOGUE_LABELS,
+    default_config_path,
+    label_key,
+    load_branch_config,
+    load_default_config,
+)
 from server.core.errors import ConfigError
+from server.i18n import both
 
 DEFAULT = default_config_path().read_text(encoding="utf-8")
 
@@ -189,3 +196,25 @@ def test_cli_imports_appointments_and_refuses_bad_csv(
     missing.write_text("reference,name\nHQ-4,n\n")
     assert main(["admin", "import-appointments", str(missing), "--db", db]) == 2
     assert "missing column(s): national_id" in capsys.readouterr().err
+
+
+def test_labels_are_codes_worded_by_the_catalogue_unless_the_branch_words_its_own(tmp_path: Path) -> None:
+    config = load_default_config()
+    for kind, codes in CATALOGUE_LABELS.items():
+        labels = {label.code: label for label in getattr(config, kind)}
+        assert list(labels) == list(codes)
+        for code, label in labels.items():
+            wording = both("common", label_key(kind, code))
+            assert all(wording)  # the catalogue words every default label, in both languages
+            assert (label.name_ar, label.name_en) in ((None, None), wording)
+    assert both("common", label_key("pause_reasons", "prayer")) == ("صلاة", "Prayer")
+    own = (
+        'pause_reasons = [{ code = "prayer" }, { code = "training", name_ar = "تدريب", name_en = "Training" }]\n'
+        + DEFAULT
+    )
+    labels = load_branch_config(write(tmp_path, own)).labels("pause_reasons")
+    assert labels["prayer"].name_en is None and labels["training"].name_en == "Training"
+    unknown = 'pause_reasons = [{ code = "training" }]\n' + DEFAULT
+    assert "pause_reasons[0]: 'training' needs name_ar and name_en" in error_for(tmp_path, unknown)
+    half = 'pause_reasons = [{ code = "training", name_en = "Training" }]\n' + DEFAULT
+    assert "give both name_ar and name_en, or neither" in error_for(tmp_path, half)

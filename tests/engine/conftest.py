@@ -1,30 +1,21 @@
-"""Engine fixtures: the shipped ministry config, a fake clock starting Sunday 22 Nov 2026 09:00 Bahrain time."""
+"""Engine fixtures: the shipped ministry config, the tests' ``FakeClock`` starting Sunday 22 Nov 2026 09:00
+Bahrain time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from server.core.config import BranchConfig, load_default_config, parse_branch_config
-from server.core.engine import Command, HallEngine, Result
+from server.core.engine import EngineCommand, HallEngine, Result
 from server.core.events import Event
+from server.testing import FakeClock
 
 SUNDAY_0900_BAHRAIN = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 SECRET = b"test-branch-secret"
-
-
-@dataclass
-class Clock:
-    """A hand-driven clock (tz-aware UTC)."""
-
-    now: datetime = SUNDAY_0900_BAHRAIN
-
-    def tick(self, minutes: float = 0, seconds: float = 0) -> datetime:
-        self.now += timedelta(minutes=minutes, seconds=seconds)
-        return self.now
 
 
 @dataclass
@@ -32,10 +23,10 @@ class Driver:
     """Runs commands the way the server does (advance, then execute) and keeps every event."""
 
     engine: HallEngine
-    clock: Clock
+    clock: FakeClock
     log: list[Event] = field(default_factory=list)
 
-    def __call__(self, command: Command) -> Result:
+    def __call__(self, command: EngineCommand) -> Result:
         self.log.extend(self.engine.advance(self.clock.now))
         result = self.engine.execute(command, self.clock.now)
         self.log.extend(result.events)
@@ -59,8 +50,8 @@ def config_with(**overrides: Any) -> BranchConfig:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(SUNDAY_0900_BAHRAIN)
 
 
 @pytest.fixture
@@ -69,5 +60,5 @@ def config() -> BranchConfig:
 
 
 @pytest.fixture
-def run(config: BranchConfig, clock: Clock) -> Driver:
+def run(config: BranchConfig, clock: FakeClock) -> Driver:
     return Driver(HallEngine(config, SECRET), clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -19,8 +19,10 @@ from server.core.engine import (
 )
 from server.core.errors import DomainError
 from server.core.events import Booking
+from server.core.policy import CallReason, CallRule
+from server.testing import FakeClock
 
-from .conftest import SECRET, SUNDAY_0900_BAHRAIN, Clock, Driver, config_with
+from .conftest import SECRET, SUNDAY_0900_BAHRAIN, Driver, config_with
 
 BAHRAIN = timezone(timedelta(hours=3))
 
@@ -80,7 +82,7 @@ def test_check_in_by_national_id_picks_todays_booking_here(booked: Driver) -> No
     assert booked.engine.tickets[result.ticket_id or ""].appointment_ref == "HQ-1001"
 
 
-def test_each_refusal_has_its_own_code(booked: Driver, clock: Clock) -> None:
+def test_each_refusal_has_its_own_code(booked: Driver, clock: FakeClock) -> None:
     assert refusal(booked, CheckIn(reference="HQ-9999")).code == "appointment_not_found"
     assert refusal(booked, CheckIn(national_id="000")).code == "appointment_not_found"
     wrong = refusal(booked, CheckIn(reference="SEEF-2001"))
@@ -100,14 +102,14 @@ def test_each_refusal_has_its_own_code(booked: Driver, clock: Clock) -> None:
     assert len(booked.engine.tickets) == 1
 
 
-def test_window_edges(booked: Driver, clock: Clock) -> None:
+def test_window_edges(booked: Driver, clock: FakeClock) -> None:
     clock.now = datetime(2026, 11, 22, 10, 29, 59, tzinfo=BAHRAIN)
     assert refusal(booked, CheckIn(reference="HQ-1003")).code == "appointment_too_early"
     clock.now = datetime(2026, 11, 22, 10, 30, tzinfo=BAHRAIN)
     booked(CheckIn(reference="HQ-1003"))
 
 
-def test_late_arrival_becomes_a_walk_in_by_default(booked: Driver, clock: Clock) -> None:
+def test_late_arrival_becomes_a_walk_in_by_default(booked: Driver, clock: FakeClock) -> None:
     clock.now = datetime(2026, 11, 22, 9, 25, 1, tzinfo=BAHRAIN)  # slot 09:10 + 15 min window
     result = booked(CheckIn(reference="HQ-1001"))
     ticket = booked.engine.tickets[result.ticket_id or ""]
@@ -115,14 +117,14 @@ def test_late_arrival_becomes_a_walk_in_by_default(booked: Driver, clock: Clock)
     assert booked.engine.waiting_count("mazaya") == 1
 
 
-def test_late_arrival_refused_where_the_branch_says_so(clock: Clock) -> None:
+def test_late_arrival_refused_where_the_branch_says_so(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(appointments={"late_arrival": "refuse"}), SECRET), clock)
     run(ImportAppointments((booking("HQ-1", 8, 0),)))
     assert refusal(run, CheckIn(reference="HQ-1")).code == "appointment_too_late"
     assert run.engine.tickets == {}
 
 
-def test_yesterdays_booking_is_expired(clock: Clock) -> None:
+def test_yesterdays_booking_is_expired(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(), SECRET), clock)
     run(ImportAppointments((booking("HQ-1", 9, 0, day=23),)))
     code = sign_booking_qr(SECRET, "hq", "HQ-1", date(2026, 11, 23))
@@ -168,7 +170,7 @@ def test_import_refuses_bad_rows_atomically(run: Driver) -> None:
 
 
 def test_appointment_counter_takes_due_appointments_in_slot_order_then_spills_over(
-    booked: Driver, clock: Clock
+    booked: Driver, clock: FakeClock
 ) -> None:
     booked(IssueTicket("mazaya"))  # A001 walk-in at 09:00
     clock.now = datetime(2026, 11, 22, 9, 2, tzinfo=BAHRAIN)
@@ -178,18 +180,21 @@ def test_appointment_counter_takes_due_appointments_in_slot_order_then_spills_ov
     # 09:02: nothing due within 5 minutes -> spill over to the walk-in.
     first = booked(CallNext(1))
     assert booked.engine.tickets[first.ticket_id or ""].number == "A001"
-    assert booked.engine.tickets[first.ticket_id or ""].call_rule == "weighted_wait"
+    reason = booked.engine.tickets[first.ticket_id or ""].call_reason
+    assert reason is not None and reason.rule == CallRule.WEIGHTED_WAIT
     booked(StartService(1))
     clock.now = datetime(2026, 11, 22, 9, 6, tzinfo=BAHRAIN)
     booked(Finish(1, "completed"))
     second = booked(CallNext(1))  # 09:06: 09:10 is within the look-ahead
     ticket = booked.engine.tickets[second.ticket_id or ""]
-    assert ticket.appointment_ref == "HQ-1001" and ticket.call_rule == "appointment_due"
-    assert "09:10" in ticket.call_detail
+    assert ticket.appointment_ref == "HQ-1001"
+    assert ticket.call_reason == CallReason(
+        CallRule.APPOINTMENT_DUE, slot=datetime(2026, 11, 22, 9, 10, tzinfo=BAHRAIN).astimezone(UTC)
+    )
 
 
 def test_general_counters_never_call_appointments_in_the_dedicated_phase(
-    booked: Driver, clock: Clock
+    booked: Driver, clock: FakeClock
 ) -> None:
     booked(CheckIn(reference="HQ-1001"))
     booked(OpenCounter(3, "ali"))
@@ -198,24 +203,25 @@ def test_general_counters_never_call_appointments_in_the_dedicated_phase(
     assert refusal(booked, CallNext(3)).code == "queue_empty"
 
 
-def test_in_the_all_phase_every_counter_serves_due_appointments_first(clock: Clock) -> None:
+def test_in_the_all_phase_every_counter_serves_due_appointments_first(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(appointments={"rollout": "all"}), SECRET), clock)
     run(ImportAppointments((booking("HQ-1", 9, 5),)))
     run(IssueTicket("mazaya"))
     run(CheckIn(reference="HQ-1"))
     run(OpenCounter(3, "ali"))
     result = run(CallNext(3))
-    assert run.engine.tickets[result.ticket_id or ""].call_rule == "appointment_due"
+    reason = run.engine.tickets[result.ticket_id or ""].call_reason
+    assert reason is not None and reason.rule == CallRule.APPOINTMENT_DUE
 
 
-def test_without_spillover_an_appointment_counter_waits_for_appointments(clock: Clock) -> None:
+def test_without_spillover_an_appointment_counter_waits_for_appointments(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(appointments={"spillover": False}), SECRET), clock)
     run(IssueTicket("mazaya"))
     run(OpenCounter(1, "noor"))
     assert refusal(run, CallNext(1)).code == "queue_empty"
 
 
-def test_arrival_order_puts_appointments_with_walk_ins(clock: Clock) -> None:
+def test_arrival_order_puts_appointments_with_walk_ins(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(appointments={"order": "arrival", "rollout": "all"}), SECRET), clock)
     run(ImportAppointments((booking("HQ-1", 9, 0),)))
     run(IssueTicket("mazaya"))  # A001 at 09:00
@@ -225,7 +231,7 @@ def test_arrival_order_puts_appointments_with_walk_ins(clock: Clock) -> None:
     assert run.engine.tickets[run(CallNext(3)).ticket_id or ""].number == "A001"
 
 
-def test_bookings_survive_into_their_day(clock: Clock) -> None:
+def test_bookings_survive_into_their_day(clock: FakeClock) -> None:
     config = config_with(branch={"hours": {d: "00:00-24:00" for d in ("sun", "mon")}})
     run = Driver(HallEngine(config, SECRET), clock)
     run(ImportAppointments((booking("HQ-7", 9, 0, day=23),)))

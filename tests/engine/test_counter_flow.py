@@ -25,8 +25,10 @@ from server.core.engine import (
 )
 from server.core.errors import DomainError
 from server.core.events import CapOverrun, CapWarning, TicketFinished
+from server.core.policy import CallReason, CallRule
+from server.testing import FakeClock
 
-from .conftest import SECRET, Clock, Driver, config_with
+from .conftest import SECRET, Driver, config_with
 
 
 def refused(run: Driver, command: object) -> str:
@@ -64,7 +66,7 @@ def test_empty_queue_is_a_clear_refusal(run: Driver) -> None:
     assert refused(run, CallNext(3)) == "queue_empty"
 
 
-def test_weighted_waiting_time_picks_the_longest_weighted_wait(run: Driver, clock: Clock) -> None:
+def test_weighted_waiting_time_picks_the_longest_weighted_wait(run: Driver, clock: FakeClock) -> None:
     # Counter 7 serves legal ×3 and inquiry ×1.
     run(IssueTicket("inquiry"))  # waits 10 minutes -> score ≈ 10
     clock.tick(minutes=6)
@@ -73,12 +75,15 @@ def test_weighted_waiting_time_picks_the_longest_weighted_wait(run: Driver, cloc
     run(OpenCounter(7, "huda"))
     result = run(CallNext(7))
     ticket = run.engine.tickets[result.ticket_id or ""]
-    assert ticket.number == "F001" and ticket.call_rule == "weighted_wait"
-    scores = dict(ticket.call_scores)
+    reason = ticket.call_reason
+    assert ticket.number == "F001" and reason is not None and reason.rule == CallRule.WEIGHTED_WAIT
+    scores = dict(reason.scores)
     assert scores["legal"] == pytest.approx(12.05, abs=0.01) and scores["inquiry"] == pytest.approx(
         10.017, abs=0.01
     )
-    assert "weight 3" in ticket.call_detail
+    # the figures behind the choice are fields, not prose: 4 minutes waited × weight 3, a normal ticket
+    assert reason.waited_minutes == pytest.approx(4.0) and reason.weight == 3 and not reason.priority
+    assert reason.slot is None
 
 
 def test_counter_only_calls_services_it_serves(run: Driver) -> None:
@@ -87,20 +92,24 @@ def test_counter_only_calls_services_it_serves(run: Driver) -> None:
     assert refused(run, CallNext(8)) == "queue_empty"
 
 
-def test_call_specific_ticket_by_number(run: Driver, clock: Clock) -> None:
+def test_call_specific_ticket_by_number(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("inquiry"))
     run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))
     result = run(CallTicket(3, "C002"))
     ticket = run.engine.tickets[result.ticket_id or ""]
-    assert ticket.number == "C002" and ticket.call_rule == "specific" and ticket.counter == 3
+    assert (
+        ticket.number == "C002"
+        and ticket.call_reason == CallReason(CallRule.SPECIFIC)
+        and ticket.counter == 3
+    )
     run(OpenCounter(4, "omar"))
     assert refused(run, CallTicket(4, "C404")) == "unknown_ticket"
     assert refused(run, CallTicket(4, "C002")) == "invalid_transition"
 
 
 def test_no_show_needs_the_configured_recalls_and_can_be_reinstated_within_the_window(
-    run: Driver, clock: Clock
+    run: Driver, clock: FakeClock
 ) -> None:
     run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))
@@ -122,7 +131,7 @@ def test_no_show_needs_the_configured_recalls_and_can_be_reinstated_within_the_w
     assert ticket.state.value == "no_show"
 
 
-def test_start_and_finish_with_outcome(run: Driver, clock: Clock) -> None:
+def test_start_and_finish_with_outcome(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("data_update"))
     run(OpenCounter(3, "ali"))
     run(CallNext(3))
@@ -132,14 +141,14 @@ def test_start_and_finish_with_outcome(run: Driver, clock: Clock) -> None:
     clock.tick(minutes=4)
     assert refused(run, Finish(3, "magic")) == "unknown_outcome"
     run(Finish(3, "completed"))
-    finished = [e for e in run.log if isinstance(e, TicketFinished)][0]
+    finished = next(e for e in run.log if isinstance(e, TicketFinished))
     assert finished.service_seconds == 240 and not finished.over_cap and finished.staff == "ali"
     assert run.engine.counters[3].current is None
     assert run.engine.ticket("D001").state.value == "done"  # type: ignore[union-attr]
 
 
 def test_cap_warning_at_the_lead_and_overrun_at_the_cap_then_a_reason_is_required(
-    run: Driver, clock: Clock
+    run: Driver, clock: FakeClock
 ) -> None:
     run(IssueTicket("mazaya"))
     run(OpenCounter(3, "ali"))
@@ -167,7 +176,7 @@ def test_cap_warning_at_the_lead_and_overrun_at_the_cap_then_a_reason_is_require
     )
 
 
-def test_a_custom_cap_per_service(clock: Clock) -> None:
+def test_a_custom_cap_per_service(clock: FakeClock) -> None:
     config = config_with()
     data = config.model_dump()
     data["services"][2]["cap_minutes"] = 3
@@ -184,7 +193,7 @@ def test_a_custom_cap_per_service(clock: Clock) -> None:
     assert kinds == ["cap_warning", "cap_overrun"]
 
 
-def test_park_stops_the_service_clock_and_resume_continues_it(run: Driver, clock: Clock) -> None:
+def test_park_stops_the_service_clock_and_resume_continues_it(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("inquiry"))
     run(IssueTicket("feedback"))
     run(OpenCounter(3, "ali"))
@@ -206,7 +215,7 @@ def test_park_stops_the_service_clock_and_resume_continues_it(run: Driver, clock
     assert isinstance(finished, TicketFinished) and finished.service_seconds == 360 and not finished.over_cap
 
 
-def test_transfer_to_supervisor_keeps_place_by_arrival(run: Driver, clock: Clock) -> None:
+def test_transfer_to_supervisor_keeps_place_by_arrival(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("inquiry"))  # C001 at 09:00
     clock.tick(minutes=1)
     run(IssueTicket("inquiry"))  # C002 at 09:01
@@ -228,7 +237,7 @@ def test_transfer_to_supervisor_keeps_place_by_arrival(run: Driver, clock: Clock
     assert run.engine.tickets[run(CallNext(8)).ticket_id or ""].number == "C001"
 
 
-def test_transfer_to_the_end_and_to_one_counter(run: Driver, clock: Clock) -> None:
+def test_transfer_to_the_end_and_to_one_counter(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("inquiry"))  # C001
     clock.tick(minutes=1)
     run(IssueTicket("inquiry"))  # C002
@@ -247,7 +256,7 @@ def test_transfer_to_the_end_and_to_one_counter(run: Driver, clock: Clock) -> No
     run(OpenCounter(5, "mona"))
     result = run(CallNext(5))  # the ticket sent to counter 5 comes before the older C002
     ticket = run.engine.tickets[result.ticket_id or ""]
-    assert ticket.number == "D001" and ticket.call_rule == "transferred_to_counter"
+    assert ticket.number == "D001" and ticket.call_reason == CallReason(CallRule.TRANSFERRED_TO_COUNTER)
     run(OpenCounter(4, "omar"))
     assert run.engine.tickets[run(CallNext(4)).ticket_id or ""].number == "C002"
 
@@ -265,7 +274,7 @@ def test_transfer_refusals(run: Driver) -> None:
     assert refused(run, Transfer(3, to_counter=42)) == "unknown_counter"
 
 
-def test_branch_can_forbid_choosing_the_transfer_position(clock: Clock) -> None:
+def test_branch_can_forbid_choosing_the_transfer_position(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(calling={"transfer_position_choice": False}), SECRET), clock)
     run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))
@@ -286,7 +295,7 @@ def test_cancel_frees_the_counter_and_the_queue(run: Driver) -> None:
     assert refused(run, Cancel("C002")) == "invalid_transition"
 
 
-def test_estimates_use_open_counters_and_recent_service_times(run: Driver, clock: Clock) -> None:
+def test_estimates_use_open_counters_and_recent_service_times(run: Driver, clock: FakeClock) -> None:
     assert run.engine.estimate("inquiry").wait_minutes is None  # no counter open
     for _ in range(4):
         run(IssueTicket("inquiry"))
@@ -310,7 +319,7 @@ def test_estimates_use_open_counters_and_recent_service_times(run: Driver, clock
     assert run.engine.estimate("inquiry").wait_minutes is None
 
 
-def test_each_counter_keeps_its_day_figures_from_its_events(run: Driver, clock: Clock) -> None:
+def test_each_counter_keeps_its_day_figures_from_its_events(run: Driver, clock: FakeClock) -> None:
     for _ in range(3):
         run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))

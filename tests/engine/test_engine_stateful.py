@@ -123,7 +123,7 @@ class HallMachine(RuleBasedStateMachine):
         )
         self.do(ImportAppointments(bookings))
 
-    @rule(ref=st.sampled_from(REFS + ["NOPE"]), by_id=st.booleans())
+    @rule(ref=st.sampled_from([*REFS, "NOPE"]), by_id=st.booleans())
     def check_in(self, ref: str, by_id: bool) -> None:
         self.do(CheckIn(national_id=f"ID{ref}") if by_id else CheckIn(reference=ref))
 

@@ -9,8 +9,9 @@ import pytest
 from server.core.engine import CallNext, HallEngine, IssueTicket, OpenCounter
 from server.core.errors import DomainError
 from server.core.events import DayStarted
+from server.testing import FakeClock
 
-from .conftest import SECRET, Clock, Driver, config_with
+from .conftest import SECRET, Driver, config_with
 
 ALL_DAY = {d: "00:00-24:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -33,7 +34,7 @@ def test_ticket_ids_are_unique_and_lookup_by_number_works(run: Driver) -> None:
 def test_numbering_restarts_at_the_branchs_local_midnight_not_utc() -> None:
     config = config_with(branch={"hours": ALL_DAY})
     # 23:58 in Bahrain (UTC+3) is 20:58 UTC: local midnight comes at 21:00 UTC, long before UTC midnight.
-    clock = Clock(datetime(2026, 11, 22, 20, 58, tzinfo=UTC))
+    clock = FakeClock(datetime(2026, 11, 22, 20, 58, tzinfo=UTC))
     run = Driver(HallEngine(config, SECRET), clock)
     assert run(IssueTicket("inquiry")).ticket_id == "20261122-C001"
     assert run(IssueTicket("inquiry")).ticket_id == "20261122-C002"
@@ -52,7 +53,7 @@ def test_numbering_restarts_at_the_branchs_local_midnight_not_utc() -> None:
 
 def test_day_start_closes_counters_and_clears_the_customer_at_the_counter() -> None:
     config = config_with(branch={"hours": ALL_DAY})
-    clock = Clock(datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    clock = FakeClock(datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
     run = Driver(HallEngine(config, SECRET), clock)
     run(IssueTicket("inquiry"))
     run(OpenCounter(3, "ali"))
@@ -63,7 +64,7 @@ def test_day_start_closes_counters_and_clears_the_customer_at_the_counter() -> N
     assert counter.state.value == "closed" and counter.current is None and counter.staff is None
 
 
-def test_clock_stepping_back_never_reuses_a_number(run: Driver, clock: Clock) -> None:
+def test_clock_stepping_back_never_reuses_a_number(run: Driver, clock: FakeClock) -> None:
     run(IssueTicket("inquiry"))
     clock.tick(minutes=-90)
     assert run(IssueTicket("inquiry")).ticket_id == "20261122-C002"
@@ -71,7 +72,7 @@ def test_clock_stepping_back_never_reuses_a_number(run: Driver, clock: Clock) ->
     assert issued[1].at >= issued[0].at
 
 
-def test_walk_in_refused_outside_opening_hours(run: Driver, clock: Clock) -> None:
+def test_walk_in_refused_outside_opening_hours(run: Driver, clock: FakeClock) -> None:
     clock.now = datetime(2026, 11, 22, 11, 30, tzinfo=UTC)  # 14:30 Bahrain: closing time
     with pytest.raises(DomainError) as refused:
         run(IssueTicket("inquiry"))
@@ -91,7 +92,7 @@ def test_transfer_only_and_unknown_services_are_refused(run: Driver) -> None:
     assert run.engine.tickets == {}
 
 
-def test_open_for_walk_ins_lists_kiosk_services(run: Driver, clock: Clock) -> None:
+def test_open_for_walk_ins_lists_kiosk_services(run: Driver, clock: FakeClock) -> None:
     services = run.engine.open_for_walk_ins(clock.now)
     assert "supervisor" not in services and services[0] == "mazaya" and len(services) == 7
 
@@ -114,7 +115,7 @@ def test_numbers_run_out_after_999_with_a_clear_error(run: Driver) -> None:
     assert run.engine.ticket("E999") is not None
 
 
-def _call_all(run: Driver, clock: Clock, counter: int, count: int) -> list[str]:
+def _call_all(run: Driver, clock: FakeClock, counter: int, count: int) -> list[str]:
     from server.core.engine import Finish, StartService
 
     numbers = []
@@ -127,12 +128,12 @@ def _call_all(run: Driver, clock: Clock, counter: int, count: int) -> list[str]:
     return numbers
 
 
-def test_priority_tickets_follow_the_configured_ratio(run: Driver, clock: Clock) -> None:
+def test_priority_tickets_follow_the_configured_ratio(run: Driver, clock: FakeClock) -> None:
     run(OpenCounter(3, "ali"))
-    for i in range(6):
+    for _i in range(6):
         run(IssueTicket("inquiry"))
         clock.tick(seconds=1)
-    for i in range(3):
+    for _i in range(3):
         run(IssueTicket("inquiry", priority=True))
         clock.tick(seconds=1)
     # C001..C006 normal, C007..C009 priority; ratio 2 normal : 1 priority.
@@ -149,7 +150,7 @@ def test_priority_tickets_follow_the_configured_ratio(run: Driver, clock: Clock)
     ]
 
 
-def test_ratio_zero_means_priority_always_first(clock: Clock) -> None:
+def test_ratio_zero_means_priority_always_first(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(priority={"normal_per_priority": 0}), SECRET), clock)
     run(OpenCounter(3, "ali"))
     run(IssueTicket("inquiry"))
@@ -158,7 +159,7 @@ def test_ratio_zero_means_priority_always_first(clock: Clock) -> None:
     assert _call_all(run, clock, 3, 2) == ["C002", "C001"]
 
 
-def test_priority_ticket_that_waited_past_the_limit_goes_next(clock: Clock) -> None:
+def test_priority_ticket_that_waited_past_the_limit_goes_next(clock: FakeClock) -> None:
     run = Driver(
         HallEngine(config_with(priority={"normal_per_priority": 5, "max_wait_minutes": 10}), SECRET), clock
     )
@@ -173,7 +174,7 @@ def test_priority_ticket_that_waited_past_the_limit_goes_next(clock: Clock) -> N
     assert _call_all(run, clock, 3, 1) == ["C001"]
 
 
-def test_priority_refused_where_the_service_does_not_allow_it(clock: Clock) -> None:
+def test_priority_refused_where_the_service_does_not_allow_it(clock: FakeClock) -> None:
     run = Driver(HallEngine(config_with(priority={"enabled": False}), SECRET), clock)
     with pytest.raises(DomainError) as refused:
         run(IssueTicket("inquiry", priority=True))

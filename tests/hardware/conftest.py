@@ -1,4 +1,5 @@
-"""Fixtures for the hardware tests: sample printouts, a fake clock, a fake network printer on loopback."""
+"""Fixtures for the hardware tests: sample printouts, a fake network printer on loopback (the fake clock is
+``server.testing.FakeClock``)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,6 @@ def printout_ar() -> TicketPrintout:
 @pytest.fixture
 def printout_en() -> TicketPrintout:
     return sample_printout("en")
-
-
-class FakeClock:
-    """A clock that moves ``step`` seconds each time it is read."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 1000.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 class FakeNetworkPrinter:

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
-from hardware.cli import add_ticket_commands
+from hardware.cli import register
 from hardware.errors import PrinterProfileError, PrinterUrlError
 from hardware.printing import (
     EscposPrinter,
@@ -213,7 +213,7 @@ def test_profiles_set_width() -> None:
 
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="dawr")
-    add_ticket_commands(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(list(argv))
     return int(args.func(args))
 

@@ -26,8 +26,7 @@ from hardware.scanner import (
     decode_qr,
     strip_prefix,
 )
-
-from .conftest import FakeClock
+from server.testing import FakeClock
 
 
 def test_line_splitter_handles_cr_lf_crlf_and_split_reads() -> None:
@@ -128,7 +127,7 @@ def field(qtbot: QtBot) -> QLineEdit:
 
 
 def test_wedge_burst_is_a_scan(qtbot: QtBot, field: QLineEdit) -> None:
-    scanner = KeyboardWedgeScanner(field, clock=FakeClock(step=0.004))  # a key every 4 ms
+    scanner = KeyboardWedgeScanner(field, clock=FakeClock(step=0.004).monotonic)  # a key every 4 ms
     scanner.start()
     QTest.keyClicks(field, "DAWR-A012")
     with (
@@ -149,7 +148,9 @@ def test_wedge_burst_with_real_clock(qtbot: QtBot, field: QLineEdit) -> None:
 
 
 def test_slow_typing_is_not_a_scan(qtbot: QtBot, field: QLineEdit) -> None:
-    scanner = KeyboardWedgeScanner(field, clock=FakeClock(step=0.25))  # a person: a key every 250 ms
+    scanner = KeyboardWedgeScanner(
+        field, clock=FakeClock(step=0.25).monotonic
+    )  # a person: a key every 250 ms
     scanner.start()
     QTest.keyClicks(field, "12345678")
     with qtbot.assertNotEmitted(scanner.scanned), qtbot.waitSignal(field.returnPressed, timeout=1000):
@@ -158,7 +159,7 @@ def test_slow_typing_is_not_a_scan(qtbot: QtBot, field: QLineEdit) -> None:
 
 
 def test_short_burst_is_not_a_scan(qtbot: QtBot, field: QLineEdit) -> None:
-    scanner = KeyboardWedgeScanner(field, min_length=4, clock=FakeClock(step=0.004))
+    scanner = KeyboardWedgeScanner(field, min_length=4, clock=FakeClock(step=0.004).monotonic)
     scanner.start()
     QTest.keyClicks(field, "ab")
     with qtbot.assertNotEmitted(scanner.scanned), qtbot.waitSignal(field.returnPressed, timeout=1000):
@@ -170,7 +171,7 @@ def test_camera_decodes_frames(qtbot: QtBot) -> None:
     printout = sample_printout("en")
     ticket = render_ticket(printout, 384).to_qimage()
     assert decode_qr(ticket) == [printout.status_url]
-    scanner = CameraScanner(clock=FakeClock(step=1.0))
+    scanner = CameraScanner(clock=FakeClock(step=1.0).monotonic)
     frame = QVideoFrame(ticket.convertToFormat(ticket.Format.Format_RGB32))
     with qtbot.waitSignal(scanner.scanned, timeout=2000) as blocker:
         scanner.process_frame(frame)

@@ -20,7 +20,8 @@ from server.core.engine import (
     Transfer,
 )
 from server.core.errors import JournalError
-from server.core.events import Booking, TicketIssued
+from server.core.events import Booking, TicketCalled, TicketIssued
+from server.core.policy import CallReason, CallRule
 from server.store.hall import Hall
 from server.store.journal import Journal
 from server.store.records import from_record, to_record
@@ -224,3 +225,42 @@ def test_malformed_records_are_refused_with_a_reason() -> None:
         from_record({"type": "counter_closed", "at": "2026-11-22T06:00:00", "counter": 1})
     with pytest.raises(ValueError, match="expected int"):
         from_record({"type": "counter_closed", "at": NINE.isoformat(), "counter": "1"})
+
+
+def test_a_call_journaled_with_the_old_english_detail_still_reads_and_replays() -> None:
+    # the first journals stored the call reason as an English line; the figures now are fields
+    engine = HallEngine(all_day_config(), SECRET)
+    events = engine.advance(NINE)
+    events += engine.execute(OpenCounter(1, "noor"), NINE).events
+    events += engine.execute(IssueTicket("inquiry"), NINE).events
+    old_call = {
+        "type": "ticket_called",
+        "at": (NINE + timedelta(minutes=3)).isoformat(),
+        "ticket_id": events[-1].ticket_id,  # type: ignore[attr-defined]
+        "counter": 1,
+        "staff": "noor",
+        "rule": "weighted_wait",
+        "detail": "C001: longest weighted wait — 3.0 min × weight 1",
+        "scores": [["inquiry", 3.017]],
+    }
+    called = from_record(old_call)
+    assert called == TicketCalled(
+        NINE + timedelta(minutes=3),
+        old_call["ticket_id"],
+        1,
+        "noor",
+        "weighted_wait",
+        (("inquiry", 3.017),),
+        None,
+        None,
+        False,
+        None,
+    )
+    replayed = HallEngine(all_day_config(), SECRET)
+    replayed.replay([*(from_record(to_record(e)) for e in events), called])
+    ticket = replayed.tickets[called.ticket_id]
+    assert ticket.state == "called" and ticket.counter == 1
+    assert ticket.call_reason == CallReason(CallRule.WEIGHTED_WAIT, scores=(("inquiry", 3.017),))
+    # a new record has the figures and no prose
+    record = to_record(called)
+    assert "detail" not in record and record["waited_minutes"] is None and from_record(record) == called

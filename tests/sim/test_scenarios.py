@@ -21,7 +21,9 @@ from server.sim.simulator import (
     simulate,
 )
 
-SEED_DAY = (Path(__file__).parents[2] / "server" / "sim" / "scenarios" / "seed-day.toml").read_text(encoding="utf-8")
+SEED_DAY = (Path(__file__).parents[2] / "server" / "sim" / "scenarios" / "seed-day.toml").read_text(
+    encoding="utf-8"
+)
 
 
 def _write(tmp_path: Path, text: str) -> str:
