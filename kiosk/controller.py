@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,8 +21,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from hardware.printing import PrintResult, PrintService
 from hardware.printout import AppointmentDetails, TicketPrintout
 from hardware.scanner import Scanner
-from qtkit.client import DISCONNECTED, READY, HallClient, PendingReply
+from qtkit.client import DISCONNECTED, READY, HallClient, PendingReply, Push
 from qtkit.server_clock import ServerClock, parse_time
+from server.i18n import both
+from server.protocol import messages as p
+from server.protocol import payloads as pl
 
 from .settings import KioskSettings
 from .state import Effect, KioskState, Print, Quit, ReportHealth, Screen, Send
@@ -117,11 +120,11 @@ class KioskController(QObject):
         """The server's time now (UTC), as learnt from its messages."""
         return self.clock.now()
 
-    def status_url(self, ticket: dict[str, Any]) -> str:
+    def status_url(self, ticket: pl.TicketInfo) -> str:
         """The citizen's status page for ``ticket`` (what its QR code opens)."""
-        if ticket.get("status_url"):
-            return str(ticket["status_url"])
-        path = str(ticket.get("status_path") or "")
+        if ticket.status_url:
+            return ticket.status_url
+        path = ticket.status_path
         base = self.settings.http_base()
         return f"{base}{path}" if path else (base + "/" if base else "")
 
@@ -129,10 +132,7 @@ class KioskController(QObject):
     def perform(self, name: str, *args: Any) -> None:
         """A tap (or scan): call ``state.<name>(*args)``, carry out its effects, re-arm the idle timer."""
         method = getattr(self.state, name)
-        if name in NOW_METHODS:
-            effects = method(*args, now=self.monotonic())
-        else:
-            effects = method(*args)
+        effects = method(*args, now=self.monotonic()) if name in NOW_METHODS else method(*args)
         self._apply(effects, touched=True)
 
     def touched(self) -> None:
@@ -175,7 +175,7 @@ class KioskController(QObject):
             return
         self._request_timer.stop()
         if reply.ok:
-            self._apply(self.state.reply(key, reply.data))
+            self._apply(self.state.reply(key, reply.payload(pl.TicketReply)))
             return
         if self.state.should_retry(reply.code):
             QTimer.singleShot(1000, lambda: self._apply(self.state.retry_pending()))
@@ -195,31 +195,31 @@ class KioskController(QObject):
             return
         self.printer.submit(self.printout(effect.ticket, effect.lang))
 
-    def printout(self, ticket: dict[str, Any], lang: str) -> TicketPrintout:
+    def printout(self, ticket: pl.TicketInfo, lang: str) -> TicketPrintout:
         """The printed ticket for a server ``TicketInfo`` (both languages, ``lang`` first)."""
         branch = self.state.branch
-        wait = ticket.get("wait_minutes")
-        issued = parse_time(ticket.get("issued_at")) or self.server_now()
+        wait = ticket.wait_minutes
+        issued = parse_time(ticket.issued_at) or self.server_now()
         appointment = None
         reference = self._booking_reference()
-        slot = parse_time(ticket.get("slot"))
-        if reference and slot is not None and ticket.get("kind") == "appointment":
+        slot = parse_time(ticket.slot)
+        if reference and slot is not None and ticket.kind == "appointment":
             appointment = AppointmentDetails(reference, slot)
         hotline = branch.hotline or "80008001"
         return TicketPrintout(
-            ticket_number=str(ticket.get("number", "")),
+            ticket_number=ticket.number,
             branch_name_ar=branch.name_ar,
             branch_name_en=branch.name_en,
-            service_name_ar=str(ticket.get("service_ar", "")),
-            service_name_en=str(ticket.get("service_en", "")),
-            people_ahead=max(0, int(ticket.get("people_ahead") or 0)),
-            estimated_wait_minutes=None if wait is None else max(0, round(float(wait))),
+            service_name_ar=ticket.service_ar,
+            service_name_en=ticket.service_en,
+            people_ahead=max(0, ticket.people_ahead),
+            estimated_wait_minutes=None if wait is None else max(0, round(wait)),
             issued_at=issued,
             status_url=self.status_url(ticket) or f"tel:{hotline}",
             time_zone=branch.timezone,
             appointment=appointment,
-            header_lines=("مملكة البحرين", "Kingdom of Bahrain"),
-            footer_lines=(f"مركز الاتصال الوطني {hotline}", f"National Contact Centre {hotline}"),
+            header_lines=both("common", "country.name"),
+            footer_lines=both("common", "ticket.hotline_line", hotline=hotline),
             primary_language="en" if lang == "en" else "ar",
             digits="arabic-indic" if branch.digits == "arabic-indic" else "western",
         )
@@ -253,25 +253,27 @@ class KioskController(QObject):
         self.refresh_services()
 
     # -------------------------------------------------------------------------------------- server
-    def _on_logged_in(self, data: dict[str, Any]) -> None:
-        log.info("logged in as %s", data.get("device_id"))
+    def _on_logged_in(self, login: pl.LoginDeviceReply | pl.LoginReply) -> None:
+        log.info(
+            "logged in as %s", login.device_id if isinstance(login, pl.LoginDeviceReply) else login.username
+        )
 
-    def _on_snapshot(self, message: dict[str, Any]) -> None:
-        data = message.get("data") or {}
-        self.clock.observe(data.get("now"))
-        effects = self.state.snapshot(data)
+    def _on_snapshot(self, snapshot: p.Snapshot) -> None:
+        if not isinstance(snapshot, p.KioskSnapshot):
+            log.error("the server sent a %s snapshot to this kiosk; ignored", snapshot.role)
+            return
+        self.clock.observe(snapshot.data.now)
+        effects = self.state.snapshot(snapshot.data)
         if not self.state.connected:
             effects += self.state.connection_up()
         self._apply(effects)
 
-    def _on_push(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "queue_status":
-            self._apply(self.state.queue_status(bool(message.get("open")), message.get("services") or []))
-        elif kind == "event":
-            event = message.get("event") or {}
-            self.clock.observe(event.get("at"), forward_only=True)
-            if event.get("type") == "day_started":
+    def _on_push(self, push: Push) -> None:
+        if isinstance(push, p.QueueStatus):
+            self._apply(self.state.queue_status(push.open, push.services))
+        elif isinstance(push, p.EventPush):
+            self.clock.observe(push.event.at, forward_only=True)
+            if push.event.type == "day_started":
                 self.refresh_services()
 
     def refresh_services(self) -> None:
@@ -283,15 +285,16 @@ class KioskController(QObject):
 
         def done(r: PendingReply) -> None:
             if r.ok:
-                self._apply(self.state.queue_status(bool(r.data.get("open")), r.data.get("services") or []))
+                status = r.payload(pl.ServicesReply)
+                self._apply(self.state.queue_status(status.open, status.services))
 
         reply.finished.connect(done)
 
     def _on_client_state(self, status: str) -> None:
-        if status in (DISCONNECTED, "stopped") or (status == "connecting" and self.state.connected):
-            if self.state.connected or self.state.screen is Screen.STARTING:
-                self._request_timer.stop()
-                self._apply(self.state.connection_down(self.monotonic()))
+        down = status in (DISCONNECTED, "stopped") or (status == "connecting" and self.state.connected)
+        if down and (self.state.connected or self.state.screen is Screen.STARTING):
+            self._request_timer.stop()
+            self._apply(self.state.connection_down(self.monotonic()))
 
     def _on_login_failed(self, code: str, message: str) -> None:
         log.error("the server refused this kiosk's device token (%s): %s", code, message)
@@ -307,6 +310,3 @@ class KioskController(QObject):
 
     def _on_idle(self) -> None:
         self._apply(self.state.idle())
-
-
-_ = UTC

@@ -22,10 +22,20 @@ from PySide6.QtWidgets import QApplication
 
 from qtkit.server_clock import ServerClock
 from server.core.config import load_default_config
+from server.i18n import text
+from server.protocol.payloads import (
+    BranchInfo,
+    ErrorDetails,
+    KioskSnapshotData,
+    ServiceStatus,
+    TicketInfo,
+    TicketKind,
+    TicketReply,
+)
 
 from .controller import KioskController
 from .settings import KioskSettings
-from .state import KioskState, Screen
+from .state import Effect, KeypadMode, KioskState, Send
 from .widgets import KioskWindow
 
 NOW = "2026-11-22T06:12:00+00:00"  # Sunday 09:12 in Bahrain
@@ -47,71 +57,72 @@ def sample_state() -> KioskState:
     config = load_default_config()
     state = KioskState(KioskSettings(server="ws://192.168.10.5:8765", admin_pin="2468"))
     branch = config.branch
-    services = []
-    for service in config.services:
-        waiting, wait = WAITING.get(service.id, (0, None))
-        services.append(
-            {
-                "id": service.id,
-                "prefix": service.prefix,
-                "name_ar": service.name_ar,
-                "name_en": service.name_en,
-                "available": service.walk_in,
-                "priority_allowed": service.priority,
-                "waiting": waiting,
-                "wait_minutes": wait,
-            }
+    services = [
+        ServiceStatus(
+            id=service.id,
+            prefix=service.prefix,
+            name_ar=service.name_ar,
+            name_en=service.name_en,
+            available=service.walk_in,
+            priority_allowed=service.priority,
+            waiting=WAITING.get(service.id, (0, None))[0],
+            wait_minutes=WAITING.get(service.id, (0, None))[1],
         )
-    state.snapshot(
-        {
-            "now": NOW,
-            "branch": {
-                "id": branch.id,
-                "name_ar": branch.name_ar,
-                "name_en": branch.name_en,
-                "timezone": branch.timezone,
-                "digits": branch.digits,
-                "hotline": branch.hotline,
-                "open": True,
-                "hours": dict(branch.hours),
-            },
-            "services": services,
-        }
+        for service in config.services
+    ]
+    info = BranchInfo(
+        id=branch.id,
+        name_ar=branch.name_ar,
+        name_en=branch.name_en,
+        timezone=branch.timezone,
+        digits=branch.digits,
+        hotline=branch.hotline,
+        open=True,
+        hours=dict(branch.hours),
+        notices=[],
+        day="2026-11-22",
     )
+    state.snapshot(KioskSnapshotData(now=NOW, branch=info, services=services))
     state.connection_up()
     state.printer_status = "ready"
     return state
 
 
-def _ticket(number: str = "A015", kind: str = "walk_in", late: bool = False) -> dict[str, object]:
-    service = {
-        "A": ("mazaya", "طلب جديد — برنامج مزايا", "New application — Mazaya programme"),
-        "C": ("inquiry", "استفسار عام ومتابعة الطلب", "General inquiry and application follow-up"),
-    }[number[0]]
-    return {
-        "ticket": {
-            "id": f"20261122-{number}",
-            "number": number,
-            "service_id": service[0],
-            "service_ar": service[1],
-            "service_en": service[2],
-            "kind": kind,
-            "priority": False,
-            "issued_at": NOW,
-            "slot": "2026-11-22T06:00:00+00:00" if kind == "appointment" else None,
-            "late_appointment": late,
-            "people_ahead": 14,
-            "wait_minutes": 21.0,
-            "token": "q7Xk2mP9aZr4tB8w",
-            "status_path": "/t/q7Xk2mP9aZr4tB8w",
-            "status_url": "",
-        }
-    }
+def _ticket_info(number: str = "A015", kind: TicketKind = "walk_in", late: bool = False) -> TicketInfo:
+    service = next(s for s in load_default_config().services if s.prefix == number[0])
+    return TicketInfo(
+        id=f"20261122-{number}",
+        number=number,
+        service_id=service.id,
+        service_ar=service.name_ar,
+        service_en=service.name_en,
+        kind=kind,
+        priority=False,
+        issued_at=NOW,
+        slot="2026-11-22T06:00:00+00:00" if kind == "appointment" else None,
+        late_appointment=late,
+        people_ahead=14,
+        wait_minutes=21.0,
+        token="q7Xk2mP9aZr4tB8w",
+        status_path="/t/q7Xk2mP9aZr4tB8w",
+        status_url="",
+    )
+
+
+def _ticket(number: str = "A015", kind: TicketKind = "walk_in", late: bool = False) -> TicketReply:
+    return TicketReply(ticket=_ticket_info(number, kind, late), duplicate=False)
+
+
+def _key(effects: list[Effect]) -> str:
+    """The idempotency key of the request a tap or scan sent (the key its reply answers)."""
+    sent = effects[0]
+    assert isinstance(sent, Send)
+    return sent.key
 
 
 def _issue(state: KioskState) -> None:
     effects = state.tap_service("mazaya")
-    state.reply(effects[0].key, _ticket())  # type: ignore[union-attr]
+    state.reply(_key(effects), _ticket())
 
 
 def _refuse(code: str, via: str = "qr", **details: object) -> Callable[[KioskState], None]:
@@ -124,15 +135,15 @@ def _refuse(code: str, via: str = "qr", **details: object) -> Callable[[KioskSta
             for digit in "850412345":
                 state.key(digit)
             effects = state.submit_keypad()
-        state.refused(effects[0].key, code, dict(details))  # type: ignore[union-attr]
+        state.refused(_key(effects), code, ErrorDetails.model_validate(details))
 
     return run
 
 
-def _keypad(mode: str) -> Callable[[KioskState], None]:
+def _keypad(mode: KeypadMode) -> Callable[[KioskState], None]:
     def run(state: KioskState) -> None:
         state.tap_appointment()
-        state.tap_keypad(mode)  # type: ignore[arg-type]
+        state.tap_keypad(mode)
         for char in "850412345" if mode == "national_id" else "BK-2026-04":
             state.key(char)
 
@@ -149,12 +160,12 @@ def _printed(ok: bool, status: str = "ready") -> Callable[[KioskState], None]:
 
 def _late(state: KioskState) -> None:
     effects = state.scan("DAWR1:hq:BK-2026-0399:20261122:0123456789abcdef0123456789abcdef")
-    state.reply(effects[0].key, _ticket("C021", "walk_in", late=True))  # type: ignore[union-attr]
+    state.reply(_key(effects), _ticket("C021", "walk_in", late=True))
 
 
 def _checked_in(state: KioskState) -> None:
     effects = state.scan("DAWR1:hq:BK-2026-0412:20261122:0123456789abcdef0123456789abcdef")
-    state.reply(effects[0].key, _ticket("A016", "appointment"))  # type: ignore[union-attr]
+    state.reply(_key(effects), _ticket("A016", "appointment"))
 
 
 def _home_paper_out(state: KioskState) -> None:
@@ -187,7 +198,7 @@ def _admin(state: KioskState) -> None:
     state.submit_pin()
 
 
-SCENES: dict[str, Callable[[KioskState], None]] = {
+SCENES: dict[str, Callable[[KioskState], object]] = {
     "home": lambda s: None,
     "home-printer-trouble": _home_paper_out,
     "priority": lambda s: s.tap_priority(),
@@ -207,16 +218,21 @@ SCENES: dict[str, Callable[[KioskState], None]] = {
     "expired": _refuse("appointment_expired", slot="2026-11-19T05:30:00+00:00"),
     "wrong-branch": _refuse("appointment_wrong_branch", branch_id="danat", reference="BK-2026-0412"),
     "not-found": _refuse("appointment_not_found", via="national_id"),
-    "already-checked-in": _refuse("appointment_already_checked_in", ticket="20261122-A009", number="A009"),
+    "already-checked-in": _refuse(
+        "appointment_already_checked_in",
+        ticket="20261122-A009",
+        number="A009",
+        ticket_info=_ticket_info("A009", "appointment"),
+    ),
     "unreadable": _refuse("appointment_forged"),
     "refused": lambda s: (
         s.tap_service("mazaya"),
         s.refused(
             s.pending.key if s.pending else "",
             "numbers_exhausted",
-            {},
+            ErrorDetails(),
             "All 999 numbers of this service are used today.",
-            "نفدت أرقام هذه الخدمة اليوم.",
+            text("server", "error.numbers_exhausted", "ar"),  # what the server sends with it
         ),
     ),
     "closed": _closed,
@@ -226,7 +242,7 @@ SCENES: dict[str, Callable[[KioskState], None]] = {
 }
 
 
-def shoot(out: Path, scenes: dict[str, Callable[[KioskState], None]] | None = None) -> list[Path]:
+def shoot(out: Path, scenes: dict[str, Callable[[KioskState], object]] | None = None) -> list[Path]:
     """Render every scene in both languages and sizes into ``out``; returns the files written."""
     app = QApplication.instance() or QApplication(["kiosk-screenshots"])
     out.mkdir(parents=True, exist_ok=True)
@@ -244,7 +260,7 @@ def shoot(out: Path, scenes: dict[str, Callable[[KioskState], None]] | None = No
                 state.has_printer = True
                 window = KioskWindow(controller)
                 window.setFixedSize(width, height)
-                window.render()
+                window.show_state()
                 window.show()
                 app.processEvents()
                 path = out / f"kiosk-{name}-{lang}-{width}x{height}.png"
@@ -277,5 +293,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-_ = Screen

@@ -2,7 +2,8 @@
 
 ``load_settings(path)`` reads a ``kiosk.toml`` (keys at the top level or under ``[kiosk]``) and gives a
 frozen ``KioskSettings``; ``settings.merged(**overrides)`` applies command-line values on top. A mistake
-raises ``KioskConfigError`` with one line naming the file and the key. Nothing here imports Qt.
+raises ``KioskConfigError`` with one line naming the file and the key (English, for the person installing
+the kiosk, like the command line's messages). Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from server.i18n import both
+
+MINISTRY_BRANCHES = ("hq", "seef", "juffair", "danat", "moayyed")
+"""The ministry's branches (from the press releases) whose names the kiosk catalogue has."""
+
 DEFAULT_BRANCH_NAMES: dict[str, tuple[str, str]] = {
-    "hq": ("المقر الرئيسي — المنطقة الدبلوماسية", "Headquarters — Diplomatic Area"),
-    "seef": ("فرع السيف — بنك الإسكان", "Seef branch — Eskan Bank"),
-    "juffair": ("فرع الجفير — بنك الإسكان", "Juffair branch — Eskan Bank"),
-    "danat": ("فرع دانات المدينة — بنك الإسكان", "Danat Al Madina branch — Eskan Bank"),
-    "moayyed": ("فرع برج المؤيد — بنك الإسكان", "Moayyed Tower branch — Eskan Bank"),
+    branch_id: both("kiosk", f"branch_name.{branch_id}") for branch_id in MINISTRY_BRANCHES
 }
-"""Names of the ministry's branches (from the press releases), for the "wrong branch" screen. The server
-only sends the other branch's id; ``[branches]`` in kiosk.toml adds or overrides entries."""
+"""``(Arabic, English)`` names of the ministry's branches (catalogue ``branch_name.<id>``), for the "wrong
+branch" screen. The server only sends the other branch's id; ``[branches]`` in kiosk.toml adds or
+overrides entries."""
 
 _PIN = re.compile(r"^\d{4,12}$")
 

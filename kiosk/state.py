@@ -2,9 +2,11 @@
 
 ``KioskState`` holds which screen is up, the language, the branch and its services, the request in flight
 and the last ticket. Every input is a method — a tap (``tap_service``), a scan (``scan``), a server
-message (``snapshot``, ``reply``, ``refused``), a device event (``print_finished``), a timer (``idle``) —
-and each returns the **effects** the caller must carry out (send a request, print, report health, quit).
-The Qt controller (``kiosk/controller.py``) executes them; tests call the methods and read the fields.
+message (``snapshot``, ``reply``, ``refused``: the protocol's typed models from
+``server/protocol/payloads.py``, read by attribute), a device event (``print_finished``), a timer
+(``idle``) — and each returns the **effects** the caller must carry out (send a request, print, report
+health, quit). The Qt controller (``kiosk/controller.py``) executes them; tests call the methods and read
+the fields. Importing this module loads no Qt.
 
 Retried requests keep their idempotency key: a request is created once per citizen press
 (``Pending``) and re-sent with the same key after a lost connection or a timeout, so the server returns
@@ -17,17 +19,19 @@ import enum
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from qtkit.i18n import Language
+from server.protocol.payloads import ErrorDetails, KioskSnapshotData, ServiceStatus, TicketInfo, TicketReply
 
 from .settings import KioskSettings
 
 
-class Screen(str, enum.Enum):
+class Screen(enum.StrEnum):
     """Every screen of the kiosk (one decision per screen)."""
 
     STARTING = "starting"
@@ -126,9 +130,9 @@ class Send:
 
 @dataclass(frozen=True)
 class Print:
-    """Print this ticket (a server ``TicketInfo`` dict) in ``lang``; answer with ``print_finished``."""
+    """Print this ticket (the server's ``TicketInfo``) in ``lang``; answer with ``print_finished``."""
 
-    ticket: dict[str, Any]
+    ticket: TicketInfo
     lang: Language
 
 
@@ -167,32 +171,9 @@ class Branch:
         return ZoneInfo(self.timezone)
 
 
-@dataclass(frozen=True)
-class Service:
-    """One service button: names, whether it can be taken now, people waiting and the estimated wait."""
-
-    id: str
-    prefix: str
-    name_ar: str
-    name_en: str
-    available: bool
-    priority_allowed: bool
-    waiting: int
-    wait_minutes: float | None
-
-    @classmethod
-    def from_status(cls, row: dict[str, Any]) -> Service:
-        wait = row.get("wait_minutes")
-        return cls(
-            str(row["id"]),
-            str(row.get("prefix", "")),
-            str(row.get("name_ar", "")),
-            str(row.get("name_en", "")),
-            bool(row.get("available")),
-            bool(row.get("priority_allowed")),
-            int(row.get("waiting") or 0),
-            float(wait) if wait is not None else None,
-        )
+Service = ServiceStatus
+"""One service button (the server's ``ServiceStatus``): names, whether it can be taken now, people waiting
+and the estimated wait."""
 
 
 @dataclass
@@ -216,7 +197,7 @@ class Outcome:
     """What a result screen needs: the server's code and details, and how the citizen identified."""
 
     code: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: ErrorDetails = field(default_factory=ErrorDetails)
     message: str = ""
     message_ar: str = ""
     via: str = ""
@@ -242,7 +223,7 @@ class KioskState:
         self.open = True
         self.services: list[Service] = []
         self.pending: Pending | None = None
-        self.ticket: dict[str, Any] | None = None
+        self.ticket: TicketInfo | None = None
         self.ticket_via: str = ""
         self.ticket_request: dict[str, Any] = {}
         self.print_state: Literal["none", "printing", "printed", "failed"] = "none"
@@ -258,7 +239,7 @@ class KioskState:
         self.pin_wrong = False
         self.pin_failures = 0
         self.admin_locked_until = 0.0
-        self.issued: dict[str, dict[str, Any]] = {}
+        self.issued: dict[str, TicketInfo] = {}
         self.reported_health: tuple[str | None, str | None, str] | None = None
         self.hours_fallback: dict[str, dict[str, str]] = {}
         self.version = 0
@@ -345,29 +326,23 @@ class KioskState:
             self._go(Screen.OUT_OF_SERVICE)
         return []
 
-    def snapshot(self, data: dict[str, Any]) -> list[Effect]:
+    def snapshot(self, data: KioskSnapshotData) -> list[Effect]:
         """A fresh snapshot from the server: branch, services, open/closed."""
-        branch = data.get("branch") or {}
-        branch_id = str(branch.get("id", self.branch.id))
-        hours = (
-            branch.get("hours")
-            if isinstance(branch.get("hours"), dict)
-            else self.hours_fallback.get(branch_id, self.branch.hours)
-        )
+        branch = data.branch
         self.branch = Branch(
-            id=branch_id,
-            name_ar=str(branch.get("name_ar", self.branch.name_ar)),
-            name_en=str(branch.get("name_en", self.branch.name_en)),
-            timezone=str(branch.get("timezone", self.branch.timezone)),
-            digits=str(branch.get("digits", self.branch.digits)),
-            hotline=str(branch.get("hotline") or self.branch.hotline),
-            hours=dict(hours or {}),
+            id=branch.id,
+            name_ar=branch.name_ar,
+            name_en=branch.name_en,
+            timezone=branch.timezone,
+            digits=branch.digits,
+            hotline=branch.hotline or self.branch.hotline,
+            hours=dict(branch.hours or self.hours_fallback.get(branch.id, self.branch.hours)),
         )
-        return self.queue_status(bool(branch.get("open", True)), data.get("services") or [])
+        return self.queue_status(branch.open, data.services)
 
-    def queue_status(self, is_open: bool, services: list[dict[str, Any]]) -> list[Effect]:
+    def queue_status(self, is_open: bool, services: Sequence[ServiceStatus]) -> list[Effect]:
         """Waiting counts changed, or the branch opened or closed."""
-        self.services = [Service.from_status(row) for row in services if "id" in row]
+        self.services = list(services)
         was_open, self.open = self.open, is_open
         if self.screen is Screen.CLOSED and is_open:
             self._go(Screen.HOME)
@@ -520,48 +495,25 @@ class KioskState:
         self._go(Screen.TICKET)
         return [Print(ticket, self.lang)] if self.has_printer else []
 
-    def already_ticket(self) -> dict[str, Any] | None:
+    def already_ticket(self) -> TicketInfo | None:
         """The ticket of an already-checked-in appointment: the whole ticket the server sends with the
-        refusal (or the one this kiosk issued), else what the details name (number and service only)."""
+        refusal (``ticket_info``), or the one this kiosk issued; None when neither is known."""
         details = self.outcome.details
-        ticket_id, number = details.get("ticket"), details.get("number")
-        if isinstance(details.get("ticket_info"), dict):
-            return dict(details["ticket_info"])
-        if ticket_id and ticket_id in self.issued:
-            return dict(self.issued[ticket_id])
-        if not number:
-            return None
-        service = next((s for s in self.services if s.prefix and str(number).startswith(s.prefix)), None)
-        return {
-            "id": ticket_id or number,
-            "number": number,
-            "service_id": service.id if service else "",
-            "service_ar": service.name_ar if service else "",
-            "service_en": service.name_en if service else "",
-            "kind": "appointment",
-            "priority": False,
-            "people_ahead": None,
-            "wait_minutes": None,
-            "status_path": "",
-            "status_url": "",
-            "issued_at": None,
-            "slot": None,
-            "late_appointment": False,
-        }
+        if details.ticket_info is not None:
+            return details.ticket_info
+        return self.issued.get(details.ticket) if details.ticket else None
 
     # ---------------------------------------------------------------------------------- replies
-    def reply(self, key: str, data: dict[str, Any]) -> list[Effect]:
+    def reply(self, key: str, data: TicketReply) -> list[Effect]:
         """The server answered our request with a ticket: show it and print it."""
         if self.pending is None or self.pending.key != key:
             return []
         via = self.pending.via
         self.ticket_request = dict(self.pending.message)
         self.pending = None
-        ticket = data.get("ticket")
-        if not isinstance(ticket, dict):
-            return []
-        self.issued[str(ticket.get("id"))] = dict(ticket)
-        self.ticket = dict(ticket)
+        ticket = data.ticket
+        self.issued[ticket.id] = ticket
+        self.ticket = ticket
         self.ticket_via = via
         self._go(Screen.TICKET)
         if not self.has_printer:
@@ -569,13 +521,13 @@ class KioskState:
             self.print_error = "no printer"
             return []
         self.print_state = "printing"
-        return [Print(dict(ticket), self.lang)]
+        return [Print(ticket, self.lang)]
 
     def refused(
         self,
         key: str,
         code: str,
-        details: dict[str, Any] | None = None,
+        details: ErrorDetails | None = None,
         message: str = "",
         message_ar: str = "",
     ) -> list[Effect]:
@@ -589,7 +541,7 @@ class KioskState:
             return []  # the controller re-sends after a short pause (``retry_pending``)
         self.pending = None
         self.ticket_request = dict(pending.message)
-        self.outcome = Outcome(code, dict(details or {}), message, message_ar, pending.via)
+        self.outcome = Outcome(code, details or ErrorDetails(), message, message_ar, pending.via)
         if code == "branch_closed":
             self.open = False
             self._go(Screen.CLOSED)

@@ -4,7 +4,7 @@
 fires (a screen is a few dozen widgets, so rebuilding is instant and no widget keeps state of its own).
 The layout direction is set on the window, so Arabic mirrors every screen; keypads stay left-to-right
 like a telephone's. Buttons carry object names tests and the screenshot script can find
-(``service:mazaya``, ``appointment``, ``language``, ``key:7``, ``done``…).
+with ``window.named(name)`` (``service:mazaya``, ``appointment``, ``language``, ``key:7``, ``done``…).
 
 Sizes follow the shorter side of the window (1080 px on a 1920×1080 or 1080×1920 screen): every touch
 target is at least 100 px high there, body text 34 px, titles 58 px, the ticket number 200 px.
@@ -12,7 +12,6 @@ target is at least 100 px high there, body text 34 px, titles 58 px, the ticket 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -45,7 +44,7 @@ from qtkit.qr import QrCodeWidget
 from qtkit.textfit import fit_font
 
 from . import texts as words
-from .state import PRINTER_FAULTS, REFERENCE_KEYS, KioskState, Screen, Service
+from .state import REFERENCE_KEYS, KioskState, Screen, Service
 
 if TYPE_CHECKING:
     from .controller import KioskController
@@ -73,7 +72,12 @@ class Ctx:
         self.portrait = window.height() > window.width()
 
     def t(self, key: str, **values: object) -> str:
+        """The kiosk catalogue's message ``key`` in the screen's language."""
         return self.texts.get(key, self.lang, **values)
+
+    def common(self, key: str, **values: object) -> str:
+        """The shared (``common``) catalogue's message ``key`` in the screen's language."""
+        return self.texts.common(key, self.lang, **values)
 
     def px(self, size: float) -> int:
         return max(8, round(size * self.scale))
@@ -174,7 +178,8 @@ class BigButton(QPushButton):
             self.clicked.connect(on_tap)
 
     def sizeHint(self) -> QSize:
-        hint = self.layout().sizeHint() if self.layout() is not None else super().sizeHint()
+        layout = self.layout()
+        hint = layout.sizeHint() if layout is not None else super().sizeHint()
         return QSize(hint.width(), max(hint.height(), self.minimumHeight()))
 
 
@@ -256,12 +261,12 @@ def header(ctx: Ctx, with_language: bool = True) -> QWidget:
     row = QHBoxLayout(band)
     row.setContentsMargins(ctx.px(32), ctx.px(12), ctx.px(32), ctx.px(12))
     name = pick(ctx.lang, ctx.state.branch.name_ar, ctx.state.branch.name_en)
-    title = label(ctx, name or ctx.t("welcome"), 36, bold=True, color="white", name="branch")
+    title = label(ctx, name or ctx.t("home.welcome"), 36, bold=True, color="white", name="branch")
     fit_one_line(title, ctx.window.width() * 5 / 7 - ctx.px(330), 0.7)
     row.addWidget(title, 5)
     row.addWidget(ClockLabel(ctx), 2)
     if with_language:
-        switch = QPushButton(ctx.t("language_switch"))
+        switch = QPushButton(words.language_switch(ctx.lang))
         switch.setObjectName("language")
         switch.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         switch.setMinimumSize(ctx.px(240), max(96, ctx.px(100)) if ctx.scale >= 0.9 else ctx.px(100))
@@ -304,7 +309,7 @@ def nav_row(ctx: Ctx, *buttons: QWidget) -> QHBoxLayout:
     return row
 
 
-def done_button(ctx: Ctx, key: str = "done", name: str = "done") -> BigButton:
+def done_button(ctx: Ctx, key: str = "nav.done", name: str = "done") -> BigButton:
     return BigButton(
         ctx,
         ctx.t(key),
@@ -319,8 +324,8 @@ def done_button(ctx: Ctx, key: str = "done", name: str = "done") -> BigButton:
 
 # ------------------------------------------------------------------------------------------- screens
 def service_line(ctx: Ctx, service: Service) -> str:
-    waiting = ctx.t("service_waiting", people=words.people(service.waiting, ctx.lang))
-    wait = ctx.t("service_wait", minutes=words.minutes(service.wait_minutes, ctx.lang, ctx.texts))
+    waiting = ctx.t("service.waiting", people=words.people(service.waiting, ctx.lang))
+    wait = ctx.t("service.wait", minutes=words.minutes(service.wait_minutes, ctx.lang, ctx.texts))
     return f"{waiting}   •   {wait}"
 
 
@@ -331,7 +336,13 @@ def home_screen(ctx: Ctx) -> QWidget:
     state = ctx.state
     if state.printer_trouble:
         banner = label(
-            ctx, ctx.t("printer_banner"), 28, bold=True, color="white", center=True, name="printer_banner"
+            ctx,
+            ctx.t("home.printer_banner"),
+            28,
+            bold=True,
+            color="white",
+            center=True,
+            name="printer_banner",
         )
         banner.setStyleSheet(
             f"color: white; background: {AMBER}; padding: {ctx.px(8)}px; border-radius: {ctx.px(12)}px;"
@@ -340,8 +351,8 @@ def home_screen(ctx: Ctx) -> QWidget:
     body.addWidget(
         BigButton(
             ctx,
-            ctx.t("appointment_button"),
-            ctx.t("appointment_button_hint"),
+            ctx.t("home.appointment"),
+            ctx.t("home.appointment_hint"),
             color=GREEN,
             name="appointment",
             height=130 if not ctx.portrait else 160,
@@ -351,7 +362,7 @@ def home_screen(ctx: Ctx) -> QWidget:
         0,
     )
     services = state.walk_in_services()[:8]
-    body.addWidget(label(ctx, ctx.t("home_prompt"), 38, bold=True, name="home_prompt"))
+    body.addWidget(label(ctx, ctx.t("home.prompt"), 38, bold=True, name="home_prompt"))
     grid = QGridLayout()
     grid.setSpacing(ctx.px(18))
     columns = 1 if ctx.portrait or len(services) <= 4 else 2
@@ -380,13 +391,13 @@ def home_screen(ctx: Ctx) -> QWidget:
         )
         grid.addWidget(button, i // columns, i % columns)
     if not services:
-        grid.addWidget(label(ctx, ctx.t("no_services"), 36, center=True, name="no_services"), 0, 0)
+        grid.addWidget(label(ctx, ctx.t("home.no_services"), 36, center=True, name="no_services"), 0, 0)
     body.addLayout(grid, 1)
     if state.priority_services():
         body.addWidget(
             BigButton(
                 ctx,
-                ctx.t("priority_button"),
+                ctx.t("home.priority"),
                 color=BLUE,
                 outline=True,
                 name="priority",
@@ -400,8 +411,8 @@ def home_screen(ctx: Ctx) -> QWidget:
 
 def priority_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx)
-    body.addWidget(label(ctx, ctx.t("priority_title"), 50, bold=True))
-    body.addWidget(label(ctx, ctx.t("priority_prompt"), 36))
+    body.addWidget(label(ctx, ctx.t("priority.title"), 50, bold=True))
+    body.addWidget(label(ctx, ctx.t("priority.prompt"), 36))
     grid = QGridLayout()
     grid.setSpacing(ctx.px(18))
     services = ctx.state.priority_services()[:8]
@@ -422,13 +433,13 @@ def priority_screen(ctx: Ctx) -> QWidget:
             i % columns,
         )
     body.addLayout(grid, 1)
-    body.addLayout(nav_row(ctx, done_button(ctx, "back", "back")))
+    body.addLayout(nav_row(ctx, done_button(ctx, "nav.back", "back")))
     return widget
 
 
 def checkin_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx)
-    body.addWidget(label(ctx, ctx.t("checkin_title"), 58, bold=True))
+    body.addWidget(label(ctx, ctx.t("checkin.title"), 58, bold=True))
     body.addStretch(1)
     scan = QWidget()
     scan.setObjectName("scanbox")
@@ -443,15 +454,15 @@ def checkin_screen(ctx: Ctx) -> QWidget:
     sample = QrCodeWidget("DAWR1")
     sample.setFixedSize(ctx.px(180), ctx.px(180))
     box.addWidget(sample, 0, Qt.AlignmentFlag.AlignVCenter)
-    box.addWidget(label(ctx, ctx.t("checkin_scan"), 48, bold=True, color=GREEN, name="scan_prompt"), 1)
+    box.addWidget(label(ctx, ctx.t("checkin.scan"), 48, bold=True, color=GREEN, name="scan_prompt"), 1)
     body.addWidget(scan)
-    body.addWidget(label(ctx, ctx.t("checkin_or"), 40, bold=True, center=True))
+    body.addWidget(label(ctx, ctx.t("checkin.or"), 40, bold=True, center=True))
     choices = QHBoxLayout() if not ctx.portrait else QVBoxLayout()
     choices.setSpacing(ctx.px(24))
     choices.addWidget(
         BigButton(
             ctx,
-            ctx.t("type_id"),
+            ctx.t("checkin.type_id"),
             name="type_id",
             height=130,
             title_size=42,
@@ -461,7 +472,7 @@ def checkin_screen(ctx: Ctx) -> QWidget:
     choices.addWidget(
         BigButton(
             ctx,
-            ctx.t("type_reference"),
+            ctx.t("checkin.type_reference"),
             name="type_reference",
             height=130,
             title_size=42,
@@ -470,7 +481,7 @@ def checkin_screen(ctx: Ctx) -> QWidget:
     )
     body.addLayout(choices)
     body.addStretch(1)
-    body.addLayout(nav_row(ctx, done_button(ctx, "back", "back")))
+    body.addLayout(nav_row(ctx, done_button(ctx, "nav.back", "back")))
     return widget
 
 
@@ -532,13 +543,13 @@ def keypad_screen(ctx: Ctx) -> QWidget:
     body.addWidget(
         label(
             ctx,
-            ctx.t("keypad_id_title" if mode == "national_id" else "keypad_reference_title"),
+            ctx.t("keypad.id_title" if mode == "national_id" else "keypad.reference_title"),
             44,
             bold=True,
         )
     )
     body.addWidget(entry_display(ctx, ctx.state.keypad_text, "entry"))
-    extra = [("delete", ctx.t("keypad_delete"), "backspace"), ("clear", ctx.t("keypad_clear"), "clear")]
+    extra = [("delete", ctx.t("keypad.delete"), "backspace"), ("clear", ctx.t("keypad.clear"), "clear")]
     if mode == "national_id":
         key_h = 100 if not ctx.portrait else 150
         pad = keypad(ctx, "123456789", 3, key_h, [])
@@ -576,7 +587,7 @@ def keypad_screen(ctx: Ctx) -> QWidget:
         body.addWidget(keypad(ctx, REFERENCE_KEYS, columns, 96 if not ctx.portrait else 120, extra), 1)
     confirm = BigButton(
         ctx,
-        ctx.t("keypad_confirm"),
+        ctx.t("keypad.confirm"),
         color=GREEN,
         name="confirm",
         height=110,
@@ -584,7 +595,7 @@ def keypad_screen(ctx: Ctx) -> QWidget:
         on_tap=ctx.act("submit_keypad"),
     )
     confirm.setEnabled(bool(ctx.state.keypad_text.strip("-")))
-    body.addLayout(nav_row(ctx, done_button(ctx, "back", "back"), confirm))
+    body.addLayout(nav_row(ctx, done_button(ctx, "nav.back", "back"), confirm))
     return widget
 
 
@@ -592,8 +603,8 @@ def working_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx, with_language=False)
     pending = ctx.state.pending
     body.addStretch(2)
-    body.addWidget(label(ctx, ctx.t("working_wait"), 64, bold=True, center=True))
-    key = "working_checkin" if pending is not None and pending.kind == "checkin" else "working_issue"
+    body.addWidget(label(ctx, ctx.t("working.wait"), 64, bold=True, center=True))
+    key = "working.checkin" if pending is not None and pending.kind == "checkin" else "working.issue"
     body.addWidget(label(ctx, ctx.t(key), 44, center=True, name="working_text"))
     body.addStretch(3)
     return widget
@@ -602,15 +613,19 @@ def working_screen(ctx: Ctx) -> QWidget:
 def ticket_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx)
     state = ctx.state
-    ticket = state.ticket or {}
-    number = str(ticket.get("number", ""))
-    qr_text = ticket.get("status_url") or ""
-    if not qr_text and ticket.get("status_path"):
+    ticket = state.ticket
+    if ticket is None:  # the state shows this screen only with a ticket; keep the way home anyway
+        body.addStretch(1)
+        body.addLayout(nav_row(ctx, done_button(ctx)))
+        return widget
+    number = ticket.number
+    qr_text = ticket.status_url
+    if not qr_text and ticket.status_path:
         qr_text = ctx.window.controller.status_url(ticket)
     heading = (
-        ctx.t("ticket_checked_in")
-        if ticket.get("kind") == "appointment" or state.ticket_via == "reprint"
-        else ctx.t("ticket_title")
+        ctx.t("ticket.checked_in")
+        if ticket.kind == "appointment" or state.ticket_via == "reprint"
+        else ctx.t("ticket.title")
     )
     info = QVBoxLayout()
     info.setSpacing(ctx.px(10))
@@ -631,33 +646,28 @@ def ticket_screen(ctx: Ctx) -> QWidget:
     info.addWidget(big)
     if ctx.lang == "ar" and state.branch.digits == "arabic-indic":
         info.addWidget(label(ctx, number, 40, center=True))
-    service = pick(ctx.lang, str(ticket.get("service_ar", "")), str(ticket.get("service_en", "")))
+    service = pick(ctx.lang, ticket.service_ar, ticket.service_en)
     info.addWidget(label(ctx, service, 40, bold=True, name="ticket_service"))
-    if ticket.get("priority"):
-        info.addWidget(label(ctx, ctx.t("ticket_priority"), 36, color=BLUE))
-    if ticket.get("late_appointment"):
-        info.addWidget(label(ctx, ctx.t("ticket_late"), 30, bold=True, color=AMBER, name="ticket_late"))
-    ahead = ticket.get("people_ahead")
-    if ahead is not None:
-        text = (
-            ctx.t("ticket_next")
-            if int(ahead) == 0
-            else ctx.t("ticket_ahead", people=words.people(int(ahead), ctx.lang))
+    if ticket.priority:
+        info.addWidget(label(ctx, ctx.t("ticket.priority"), 36, color=BLUE))
+    if ticket.late_appointment:
+        info.addWidget(label(ctx, ctx.t("ticket.late"), 30, bold=True, color=AMBER, name="ticket_late"))
+    ahead = ticket.people_ahead
+    text = ctx.t("ticket.next") if ahead == 0 else ctx.t("ticket.ahead", people=words.people(ahead, ctx.lang))
+    info.addWidget(label(ctx, text, 36, name="ticket_ahead"))
+    info.addWidget(
+        label(
+            ctx,
+            ctx.t("ticket.wait", minutes=words.minutes(ticket.wait_minutes, ctx.lang, ctx.texts)),
+            36,
+            name="ticket_wait",
         )
-        info.addWidget(label(ctx, text, 36, name="ticket_ahead"))
-        info.addWidget(
-            label(
-                ctx,
-                ctx.t("ticket_wait", minutes=words.minutes(ticket.get("wait_minutes"), ctx.lang, ctx.texts)),
-                36,
-                name="ticket_wait",
-            )
-        )
+    )
     status_key = {
-        "printing": "ticket_printing",
-        "printed": "ticket_printed",
-        "failed": "ticket_print_failed",
-    }.get(state.print_state, "ticket_printed")
+        "printing": "ticket.printing",
+        "printed": "ticket.printed",
+        "failed": "ticket.print_failed",
+    }.get(state.print_state, "ticket.printed")
     color = RED if state.print_state == "failed" else INK
     status = label(
         ctx,
@@ -679,7 +689,7 @@ def ticket_screen(ctx: Ctx) -> QWidget:
         qr.setObjectName("status_qr")
         qr.setFixedSize(ctx.px(380), ctx.px(380))
         side.addWidget(qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        hint = label(ctx, ctx.t("ticket_qr_hint"), 32, center=True)
+        hint = label(ctx, ctx.t("ticket.qr_hint"), 32, center=True)
         hint.setFixedWidth(ctx.px(520))
         hint.setMinimumHeight(ctx.px(32) * 3)  # two lines, never clipped by the stretch below
         side.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -715,14 +725,14 @@ def slot_text(ctx: Ctx, iso: str | None) -> str:
 
 
 def too_early_screen(ctx: Ctx) -> QWidget:
-    details = ctx.state.outcome.details
-    widget, body = result_page(ctx, "wait", BLUE, ctx.t("too_early_title"), "title")
+    outcome = ctx.state.outcome
+    widget, body = result_page(ctx, "wait", BLUE, ctx.t("too_early.title"), "title")
     body.addWidget(
-        label(ctx, ctx.t("too_early_body", slot=slot_text(ctx, details.get("slot"))), 42, name="slot")
+        label(ctx, ctx.t("too_early.body", slot=slot_text(ctx, outcome.details.slot)), 42, name="slot")
     )
     body.addStretch(1)
-    body.addWidget(label(ctx, ctx.t("too_early_come_back"), 44, center=True))
-    come_back = details.get("come_back_at")
+    body.addWidget(label(ctx, ctx.t("too_early.come_back"), 44, center=True))
+    come_back = outcome.details.come_back_at
     when = ""
     if come_back:
         moment = ctx.state.branch_time(datetime.fromisoformat(come_back))
@@ -737,14 +747,14 @@ def too_early_screen(ctx: Ctx) -> QWidget:
 
 
 def too_late_screen(ctx: Ctx) -> QWidget:
-    details = ctx.state.outcome.details
-    widget, body = result_page(ctx, "stop", AMBER, ctx.t("too_late_title"), "title")
+    appointment = ctx.state.outcome.details.slot
+    widget, body = result_page(ctx, "stop", AMBER, ctx.t("too_late.title"), "title")
     slot = ""
-    if details.get("slot"):
+    if appointment:
         slot = words.clock(
-            ctx.state.branch_time(datetime.fromisoformat(details["slot"])), ctx.lang, ctx.state.branch.digits
+            ctx.state.branch_time(datetime.fromisoformat(appointment)), ctx.lang, ctx.state.branch.digits
         )
-    body.addWidget(label(ctx, ctx.t("too_late_body", slot=slot, hotline=hotline(ctx)), 40, name="body"))
+    body.addWidget(label(ctx, ctx.t("too_late.body", slot=slot, hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
     body.addLayout(
         nav_row(
@@ -752,7 +762,7 @@ def too_late_screen(ctx: Ctx) -> QWidget:
             done_button(ctx),
             BigButton(
                 ctx,
-                ctx.t("take_walk_in"),
+                ctx.t("nav.take_walk_in"),
                 name="walk_in",
                 height=110,
                 title_size=40,
@@ -764,8 +774,8 @@ def too_late_screen(ctx: Ctx) -> QWidget:
 
 
 def expired_screen(ctx: Ctx) -> QWidget:
-    widget, body = result_page(ctx, "stop", AMBER, ctx.t("expired_title"), "title")
-    body.addWidget(label(ctx, ctx.t("expired_body", hotline=hotline(ctx)), 40, name="body"))
+    widget, body = result_page(ctx, "stop", AMBER, ctx.t("expired.title"), "title")
+    body.addWidget(label(ctx, ctx.t("expired.body", hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
     body.addLayout(
         nav_row(
@@ -773,7 +783,7 @@ def expired_screen(ctx: Ctx) -> QWidget:
             done_button(ctx),
             BigButton(
                 ctx,
-                ctx.t("take_walk_in"),
+                ctx.t("nav.take_walk_in"),
                 name="walk_in",
                 height=110,
                 title_size=40,
@@ -785,13 +795,13 @@ def expired_screen(ctx: Ctx) -> QWidget:
 
 
 def wrong_branch_screen(ctx: Ctx) -> QWidget:
-    branch_id = str(ctx.state.outcome.details.get("branch_id", ""))
+    branch_id = ctx.state.outcome.details.branch_id or ""
     names = ctx.state.settings.branch_names.get(branch_id)
-    name = pick(ctx.lang, *names) if names else ctx.t("wrong_branch_unknown", branch=branch_id)
-    widget, body = result_page(ctx, "stop", AMBER, ctx.t("wrong_branch_title"), "title")
-    body.addWidget(label(ctx, ctx.t("wrong_branch_body"), 40))
+    name = pick(ctx.lang, *names) if names else ctx.t("wrong_branch.unknown", branch=branch_id)
+    widget, body = result_page(ctx, "stop", AMBER, ctx.t("wrong_branch.title"), "title")
+    body.addWidget(label(ctx, ctx.t("wrong_branch.body"), 40))
     body.addWidget(label(ctx, name, 60, bold=True, color=BLUE, center=True, name="other_branch"))
-    body.addWidget(label(ctx, ctx.t("wrong_branch_hint", hotline=hotline(ctx)), 38))
+    body.addWidget(label(ctx, ctx.t("wrong_branch.hint", hotline=hotline(ctx)), 38))
     body.addStretch(1)
     body.addLayout(nav_row(ctx, done_button(ctx)))
     return widget
@@ -799,10 +809,10 @@ def wrong_branch_screen(ctx: Ctx) -> QWidget:
 
 def not_found_screen(ctx: Ctx) -> QWidget:
     via = ctx.state.outcome.via
-    key = {"national_id": "not_found_body_id", "reference": "not_found_body_reference"}.get(
-        via, "not_found_body_qr"
+    key = {"national_id": "not_found.body.national_id", "reference": "not_found.body.reference"}.get(
+        via, "not_found.body.qr"
     )
-    widget, body = result_page(ctx, "stop", AMBER, ctx.t("not_found_title"), "title")
+    widget, body = result_page(ctx, "stop", AMBER, ctx.t("not_found.title"), "title")
     body.addWidget(label(ctx, ctx.t(key, hotline=hotline(ctx)), 40, name="body"))
     body.addStretch(1)
     retry_mode = "reference" if via == "reference" else "national_id"
@@ -812,7 +822,7 @@ def not_found_screen(ctx: Ctx) -> QWidget:
             done_button(ctx),
             BigButton(
                 ctx,
-                ctx.t("try_again") if via != "qr" else ctx.t("type_id"),
+                ctx.t("nav.try_again") if via != "qr" else ctx.t("checkin.type_id"),
                 name="try_again",
                 height=110,
                 title_size=40,
@@ -824,10 +834,10 @@ def not_found_screen(ctx: Ctx) -> QWidget:
 
 
 def already_screen(ctx: Ctx) -> QWidget:
-    details = ctx.state.outcome.details
-    widget, body = result_page(ctx, "ok", GREEN, ctx.t("already_title"), "title")
-    body.addWidget(label(ctx, ctx.t("already_body"), 42, center=True))
-    number = QLabel(ctx.digits(str(details.get("number") or "")))
+    outcome = ctx.state.outcome
+    widget, body = result_page(ctx, "ok", GREEN, ctx.t("already.title"), "title")
+    body.addWidget(label(ctx, ctx.t("already.body"), 42, center=True))
+    number = QLabel(ctx.digits(outcome.details.number or ""))
     number.setObjectName("ticket_number")
     font = number.font()
     font.setPixelSize(ctx.px(200))
@@ -837,11 +847,11 @@ def already_screen(ctx: Ctx) -> QWidget:
     body.addWidget(number)
     body.addStretch(1)
     buttons: list[QWidget] = [done_button(ctx)]
-    if ctx.state.has_printer and details.get("number"):
+    if ctx.state.has_printer and outcome.details.number and ctx.state.already_ticket() is not None:
         buttons.append(
             BigButton(
                 ctx,
-                ctx.t("already_reprint"),
+                ctx.t("already.reprint"),
                 color=GREEN,
                 name="reprint",
                 height=110,
@@ -854,8 +864,8 @@ def already_screen(ctx: Ctx) -> QWidget:
 
 
 def unreadable_screen(ctx: Ctx) -> QWidget:
-    widget, body = result_page(ctx, "stop", RED, ctx.t("unreadable_title"), "title")
-    body.addWidget(label(ctx, ctx.t("unreadable_body"), 40, name="body"))
+    widget, body = result_page(ctx, "stop", RED, ctx.t("unreadable.title"), "title")
+    body.addWidget(label(ctx, ctx.t("unreadable.body"), 40, name="body"))
     body.addStretch(1)
     body.addLayout(
         nav_row(
@@ -863,7 +873,7 @@ def unreadable_screen(ctx: Ctx) -> QWidget:
             done_button(ctx),
             BigButton(
                 ctx,
-                ctx.t("type_id"),
+                ctx.t("checkin.type_id"),
                 name="type_id",
                 height=110,
                 title_size=40,
@@ -876,19 +886,19 @@ def unreadable_screen(ctx: Ctx) -> QWidget:
 
 def refused_screen(ctx: Ctx) -> QWidget:
     outcome = ctx.state.outcome
-    widget, body = result_page(ctx, "stop", RED, ctx.t("refused_title"), "title")
+    widget, body = result_page(ctx, "stop", RED, ctx.t("refused.title"), "title")
     message = outcome.message_ar if ctx.lang == "ar" and outcome.message_ar else outcome.message
     if message:
         body.addWidget(label(ctx, message, 42, name="body"))
-    body.addWidget(label(ctx, ctx.t("refused_hint"), 40))
+    body.addWidget(label(ctx, ctx.t("refused.hint"), 40))
     body.addStretch(1)
     body.addLayout(nav_row(ctx, done_button(ctx)))
     return widget
 
 
 def busy_screen(ctx: Ctx) -> QWidget:
-    widget, body = result_page(ctx, "wait", AMBER, ctx.t("busy_title"), "title")
-    body.addWidget(label(ctx, ctx.t("busy_body"), 42, name="body"))
+    widget, body = result_page(ctx, "wait", AMBER, ctx.t("busy.title"), "title")
+    body.addWidget(label(ctx, ctx.t("busy.body"), 42, name="body"))
     body.addStretch(1)
     body.addLayout(nav_row(ctx, done_button(ctx)))
     return widget
@@ -912,14 +922,14 @@ def next_opening(hours: dict[str, str], now: datetime) -> datetime | None:
 
 
 def closed_screen(ctx: Ctx) -> QWidget:
-    widget, body = result_page(ctx, "wait", BLUE, ctx.t("closed_title"), "title")
+    widget, body = result_page(ctx, "wait", BLUE, ctx.common("branch.closed_now"), "title")
     hours = ctx.state.branch.hours
     opening = next_opening(hours, ctx.now) if hours else None
     if opening is not None:
         body.addWidget(
             label(
                 ctx,
-                ctx.t("closed_next", when=words.when(opening, ctx.now, ctx.lang, ctx.texts)),
+                ctx.t("closed.next", when=words.when(opening, ctx.now, ctx.lang, ctx.texts)),
                 48,
                 bold=True,
                 color=BLUE,
@@ -927,19 +937,19 @@ def closed_screen(ctx: Ctx) -> QWidget:
             )
         )
     if hours:
-        body.addWidget(label(ctx, ctx.t("closed_hours"), 40, bold=True))
+        body.addWidget(label(ctx, ctx.t("closed.hours"), 40, bold=True))
         for line in words.hours_lines(hours, ctx.lang, ctx.texts):
             body.addWidget(label(ctx, line, 40, name="hours"))
     body.addStretch(1)
     body.addWidget(
-        label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
+        label(ctx, ctx.t("hotline.line", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
     )
     body.addStretch(1)
     body.addWidget(
         BigButton(
             ctx,
-            ctx.t("appointment_button"),
-            ctx.t("appointment_button_hint"),
+            ctx.t("home.appointment"),
+            ctx.t("home.appointment_hint"),
             color=GREEN,
             name="appointment",
             height=120,
@@ -951,13 +961,13 @@ def closed_screen(ctx: Ctx) -> QWidget:
 
 
 def out_of_service_screen(ctx: Ctx) -> QWidget:
-    widget, body = result_page(ctx, "stop", RED, ctx.t("oos_title"), "title")
-    body.addWidget(label(ctx, ctx.t("oos_body"), 44, name="body"))
+    widget, body = result_page(ctx, "stop", RED, ctx.t("out_of_service.title"), "title")
+    body.addWidget(label(ctx, ctx.t("out_of_service.body"), 44, name="body"))
     if ctx.state.pending is not None:
-        body.addWidget(label(ctx, ctx.t("oos_pending"), 40, bold=True, color=BLUE, name="pending"))
+        body.addWidget(label(ctx, ctx.t("out_of_service.pending"), 40, bold=True, color=BLUE, name="pending"))
     body.addStretch(1)
     body.addWidget(
-        label(ctx, ctx.t("hotline", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
+        label(ctx, ctx.t("hotline.line", hotline=hotline(ctx)), 46, bold=True, center=True, name="hotline")
     )
     body.addStretch(1)
     return widget
@@ -966,26 +976,26 @@ def out_of_service_screen(ctx: Ctx) -> QWidget:
 def starting_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx)
     body.addStretch(1)
-    body.addWidget(label(ctx, ctx.t("starting"), 60, bold=True, center=True))
+    body.addWidget(label(ctx, ctx.t("starting.title"), 60, bold=True, center=True))
     body.addStretch(1)
     return widget
 
 
 def pin_screen(ctx: Ctx) -> QWidget:
     widget, body = page(ctx, with_language=False)
-    body.addWidget(label(ctx, ctx.t("admin_pin_title"), 54, bold=True))
+    body.addWidget(label(ctx, ctx.t("admin.pin_title"), 54, bold=True))
     body.addWidget(entry_display(ctx, "●" * len(ctx.state.pin_text), "pin"))
     if ctx.state.pin_wrong:
-        body.addWidget(label(ctx, ctx.t("admin_pin_wrong"), 38, bold=True, color=RED, name="pin_wrong"))
-    pad = keypad(ctx, "1234567890", 5, 110, [("delete", ctx.t("keypad_delete"), "backspace")])
+        body.addWidget(label(ctx, ctx.t("admin.pin_wrong"), 38, bold=True, color=RED, name="pin_wrong"))
+    pad = keypad(ctx, "1234567890", 5, 110, [("delete", ctx.t("keypad.delete"), "backspace")])
     body.addWidget(pad, 1)
     body.addLayout(
         nav_row(
             ctx,
-            done_button(ctx, "back", "back"),
+            done_button(ctx, "nav.back", "back"),
             BigButton(
                 ctx,
-                ctx.t("keypad_confirm"),
+                ctx.t("keypad.confirm"),
                 color=GREEN,
                 name="confirm",
                 height=110,
@@ -1000,28 +1010,28 @@ def pin_screen(ctx: Ctx) -> QWidget:
 def admin_screen(ctx: Ctx) -> QWidget:
     state = ctx.state
     widget, body = page(ctx, with_language=False)
-    body.addWidget(label(ctx, ctx.t("admin_title"), 54, bold=True))
+    body.addWidget(label(ctx, ctx.t("admin.title"), 54, bold=True))
     server = ctx.window.controller.settings.server
     body.addWidget(
         label(
             ctx,
             ctx.t(
-                "admin_server",
-                value=f"{server} — " + ctx.t("connected" if state.connected else "disconnected"),
+                "admin.server",
+                value=f"{server} — " + ctx.t("admin.connected" if state.connected else "admin.disconnected"),
             ),
             34,
         )
     )
-    printer = ctx.t(f"printer_{state.printer_status}") if state.has_printer else ctx.t("printer_none")
-    body.addWidget(label(ctx, ctx.t("admin_printer", value=printer), 34, name="admin_printer"))
-    body.addWidget(label(ctx, ctx.t("admin_scanner", value=state.scanner_status), 34))
+    printer = ctx.t(f"printer.{state.printer_status}") if state.has_printer else ctx.t("printer.none")
+    body.addWidget(label(ctx, ctx.t("admin.printer", value=printer), 34, name="admin_printer"))
+    body.addWidget(label(ctx, ctx.t("admin.scanner", value=state.scanner_status), 34))
     body.addStretch(1)
     body.addLayout(
         nav_row(
             ctx,
             BigButton(
                 ctx,
-                ctx.t("admin_back"),
+                ctx.t("admin.back"),
                 color=GREEN,
                 name="back",
                 height=110,
@@ -1030,7 +1040,7 @@ def admin_screen(ctx: Ctx) -> QWidget:
             ),
             BigButton(
                 ctx,
-                ctx.t("admin_exit"),
+                ctx.t("admin.exit"),
                 color=RED,
                 name="exit",
                 height=110,
@@ -1083,24 +1093,24 @@ class KioskWindow(QWidget):
         self._current: QWidget | None = None
         self._rendered: tuple[int, Language, str, QSize] | None = None
         self.resize(1920, 1080)
-        controller.changed.connect(self.render)
+        controller.changed.connect(self.show_state)
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick_clock)
         self._clock.start(10_000)
-        self.render()
+        self.show_state()
 
     def current_page(self) -> QWidget | None:
         """The widget of the screen now shown."""
         return self._current
 
-    def find(self, name: str) -> QWidget | None:
+    def named(self, name: str) -> QWidget | None:
         """The widget of the current screen named ``name`` (e.g. ``service:mazaya``), or None."""
         if self._current is None:
             return None
         return self._current.findChild(QWidget, name)
 
-    def render(self) -> None:
-        """Show the state as it is now (rebuilds the current screen)."""
+    def show_state(self) -> None:
+        """Show the state as it is now (rebuilds the current screen; ``QWidget.render`` is Qt's own)."""
         state = self.controller.state
         families = (
             ["Noto Sans Arabic", "Noto Sans", "DejaVu Sans"]
@@ -1125,7 +1135,7 @@ class KioskWindow(QWidget):
         self._rendered = (state.version, state.lang, state.screen.value, self.size())
 
     def _tick_clock(self) -> None:
-        clock = self.find("clock")
+        clock = self.named("clock")
         if isinstance(clock, QLabel):
             state = self.controller.state
             now = state.branch_time(self.controller.server_now())
@@ -1134,7 +1144,7 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self._rendered is not None and self._rendered[3] != self.size():
-            self.render()
+            self.show_state()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         event.accept()  # no keyboard shortcuts reach the desktop from the kiosk
@@ -1148,6 +1158,3 @@ class KioskWindow(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.controller.touched()
         super().mousePressEvent(event)
-
-
-_ = (PRINTER_FAULTS, time)

@@ -1,14 +1,12 @@
-"""Kiosk test fixtures: the real hall server on loopback (stoppable and restartable on the same port and
-database), and a kiosk wired to it with a recording printer and a fake scanner."""
+"""Kiosk test fixtures: the real hall server on loopback (``server.testing.ServerThread``: stoppable and
+restartable on the same port and database), and a kiosk wired to it with a recording printer and a fake
+scanner."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -20,102 +18,46 @@ from kiosk.state import Screen
 from qtkit.client import DeviceLogin, HallClient
 from server.core.appointments import sign_booking_qr
 from server.core.config import BranchConfig, load_default_config
+from server.core.engine import Ticket
 from server.net.app import HallServer
-from server.net.ws import HallEndpoint, serve_hall
-from server.store.journal import Journal
-from server.store.staff import StaffStore
-from server.testing import DEFAULT_DEVICES, TEST_QR_SECRET, FakeClock, SyncClient, with_devices
+from server.protocol.payloads import DeviceInfo
+from server.testing import TEST_QR_SECRET, ServerThread, SyncClient
 
 ADMIN_PASSWORD = "adam-test-password"
+T = TypeVar("T")
 
 
-class Hall:
-    """The real server in a background thread. ``stop()`` and ``start()`` again keep the port, the
-    database (so the journal survives, as after a real restart), the config and the device tokens."""
+class Hall(ServerThread):
+    """The real server in a background thread (``ServerThread``): ``stop()`` and ``start()`` again keep
+    the port, the database (so the journal survives, as after a real restart), the config, the device
+    tokens and the fake clock. Adds what the kiosk tests ask of the hall."""
 
-    def __init__(self, folder: Path, config: BranchConfig | None = None) -> None:
-        self.config, self.tokens = with_devices(config or load_default_config(), DEFAULT_DEVICES)
-        self.clock = FakeClock()
-        self.db_url = f"sqlite:///{folder / 'hall.db'}"
-        self.port = 0
-        self.server: HallServer | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+    def __init__(self, config: BranchConfig | None = None) -> None:
+        super().__init__(config=config or load_default_config(), passwords={"adam": ADMIN_PASSWORD})
 
     @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
+    def config(self) -> BranchConfig:
+        """The branch configuration the server runs (with the test devices)."""
+        config: BranchConfig = self.kwargs["config"]
+        return config
 
-    def start(self) -> Hall:
-        """Start serving (on the same port as before, if it ran before); returns once it listens."""
-        self._ready.clear()
-        self._error = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._main, daemon=True, name="kiosk-test-hall")
-        self._thread.start()
-        if not self._ready.wait(20) or self._error is not None:
-            raise RuntimeError(f"the hall server did not start: {self._error!r}")
-        return self
+    @property
+    def tokens(self) -> dict[str, str]:
+        """Device id -> its token (``kiosk-1``, ``kiosk-2``, ``board-1``)."""
+        tokens: dict[str, str] = self.kwargs["device_tokens"]
+        return tokens
 
-    def _main(self) -> None:
-        assert self._loop is not None
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._serve())
-        except BaseException as error:
-            self._error = error
-            self._ready.set()
-        finally:
-            self._loop.close()
+    def read(self, work: Callable[[HallServer], T]) -> T:
+        """``work(server)`` between commands (the hall lock held); returns its result."""
+        return self.call(work, timeout=10)
 
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        journal = await asyncio.to_thread(Journal.open, self.db_url)
-        store = StaffStore(journal.engine, scrypt_n=2**12)
-        if store.account("adam") is None:
-            await asyncio.to_thread(store.add, "adam", ADMIN_PASSWORD, "admin", "Adam")
-        self.server = HallServer(self.config, journal, store, TEST_QR_SECRET, self.clock)
-        endpoint: HallEndpoint = await serve_hall(self.server, "127.0.0.1", self.port, tick_seconds=0.05)
-        self.port = endpoint.port
-        self._ready.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await endpoint.stop()
-            journal.close()
-
-    def stop(self) -> None:
-        """Stop the server (every connection is closed) and wait until it is down."""
-        if (
-            self._loop is not None
-            and self._stop is not None
-            and self._thread is not None
-            and self._thread.is_alive()
-        ):
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(20)
-
-    def run(self, work: Callable[[HallServer], Any]) -> Any:
-        """Run ``work(server)`` on the server's loop (so it reads the engine between commands)."""
-        assert self._loop is not None and self.server is not None
-        server = self.server
-
-        async def call() -> Any:
-            async with server.lock:
-                return work(server)
-
-        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(10)
-
-    def tickets(self) -> list[Any]:
+    def tickets(self) -> list[Ticket]:
         """Today's tickets in the server, in issue order."""
-        return self.run(lambda s: sorted(s.engine.tickets.values(), key=lambda t: t.seq))
+        return self.read(lambda s: sorted(s.engine.tickets.values(), key=lambda t: t.seq))
 
-    def device(self, device_id: str = "kiosk-1") -> dict[str, Any]:
+    def device(self, device_id: str = "kiosk-1") -> DeviceInfo:
         """What supervisors see of a device (connected, health, detail)."""
-        return self.run(lambda s: dict(s.devices[device_id]))
+        return self.read(lambda s: s.devices[device_id])
 
     def import_bookings(self, rows: list[tuple[str, str, str, str, datetime]]) -> None:
         """Import bookings (reference, national id, service, branch, slot) through the admin protocol."""
@@ -143,19 +85,19 @@ class Hall:
 
 
 @pytest.fixture
-def hall_factory(tmp_path: Path) -> Iterator[Callable[..., Hall]]:
+def hall_factory() -> Iterator[Callable[..., Hall]]:
     """Start a hall server (``hall_factory(config=None)``); all are stopped after the test."""
     made: list[Hall] = []
 
     def make(config: BranchConfig | None = None) -> Hall:
-        hall = Hall(tmp_path / f"hall{len(made)}", config)
-        (tmp_path / f"hall{len(made)}").mkdir()
+        hall = Hall(config)
         made.append(hall)
-        return hall.start()
+        hall.start()
+        return hall
 
     yield make
     for hall in made:
-        hall.stop()
+        hall.close()
 
 
 @pytest.fixture
@@ -179,7 +121,7 @@ class KioskRig:
     def tap(self, name: str) -> None:
         from PySide6.QtWidgets import QAbstractButton
 
-        widget = self.window.find(name)
+        widget = self.window.named(name)
         assert isinstance(widget, QAbstractButton), f"no button {name!r} on {self.state.screen.value}"
         assert widget.isEnabled(), f"button {name!r} is disabled"
         widget.click()
@@ -187,7 +129,7 @@ class KioskRig:
     def text(self, name: str) -> str:
         from PySide6.QtWidgets import QLabel
 
-        widget = self.window.find(name)
+        widget = self.window.named(name)
         assert isinstance(widget, QLabel), f"no label {name!r} on {self.state.screen.value}"
         return widget.text()
 

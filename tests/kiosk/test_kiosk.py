@@ -31,8 +31,8 @@ def test_walk_in_ticket_in_arabic(qtbot: Any, hall: Hall, kiosk_factory: Any) ->
     assert rig.text("branch") == hall.config.branch.name_ar
     service_buttons = [s.id for s in rig.state.walk_in_services()]
     assert service_buttons == [s.id for s in hall.config.services if s.walk_in]  # supervisor is transfer-only
-    assert rig.window.find("service:supervisor") is None
-    assert rig.window.find("service:mazaya").height() >= 90
+    assert rig.window.named("service:supervisor") is None
+    assert rig.window.named("service:mazaya").height() >= 90
 
     with qtbot.waitSignal(
         rig.controller.screenChanged, check_params_cb=lambda s: s == "ticket", timeout=8000
@@ -45,7 +45,7 @@ def test_walk_in_ticket_in_arabic(qtbot: Any, hall: Hall, kiosk_factory: Any) ->
     assert rig.text("ticket_number") == ticket.number == "A001"
     assert rig.text("ticket_service") == "طلب جديد — برنامج مزايا"
     assert rig.text("print_status").startswith("خذ تذكرتك")
-    qr = rig.window.find("status_qr")
+    qr = rig.window.named("status_qr")
     assert qr is not None and qr.text().startswith(f"http://127.0.0.1:{hall.port}/t/")  # type: ignore[attr-defined]
     [job] = rig.printer.jobs
     assert job.printout is not None
@@ -59,7 +59,7 @@ def test_walk_in_ticket_in_english_flips_the_layout(qtbot: Any, hall: Hall, kios
     rig.tap("language")
     qtbot.waitUntil(lambda: rig.window.layoutDirection() == Qt.LayoutDirection.LeftToRight)
     assert rig.text("branch") == hall.config.branch.name_en
-    assert rig.window.find("language").text() == "العربية"  # type: ignore[attr-defined]
+    assert rig.window.named("language").text() == "العربية"  # type: ignore[attr-defined]
 
     rig.tap("service:inquiry")
     wait_screen(qtbot, rig, Screen.TICKET)
@@ -102,7 +102,7 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     wait_screen(qtbot, rig, Screen.TICKET)
     wait_printed(qtbot, rig)
     assert rig.text("ticket_heading") == "تم تسجيل حضورك"
-    assert rig.state.ticket is not None and rig.state.ticket["kind"] == "appointment"
+    assert rig.state.ticket is not None and rig.state.ticket.kind == "appointment"
     printout = rig.printer.jobs[-1].printout
     assert printout is not None and printout.appointment is not None
     assert printout.appointment.booking_reference == "BK-ON-TIME"
@@ -128,8 +128,8 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     # late (the branch's rule: a walk-in ticket for the same service)
     rig.scanner.feed(hall.qr("BK-LATE", hall.local(8, 0)))
     wait_screen(qtbot, rig, Screen.TICKET)
-    assert rig.state.ticket is not None and rig.state.ticket["late_appointment"] is True
-    assert rig.state.ticket["kind"] == "walk_in" and rig.state.ticket["service_id"] == "inquiry"
+    assert rig.state.ticket is not None and rig.state.ticket.late_appointment is True
+    assert rig.state.ticket.kind == "walk_in" and rig.state.ticket.service_id == "inquiry"
     assert rig.text("ticket_late").startswith("وصلت بعد وقت موعدك")
     wait_printed(qtbot, rig, 2)
     rig.tap("done")
@@ -163,7 +163,8 @@ def test_every_check_in_outcome(qtbot: Any, hall: Hall, kiosk_factory: Any) -> N
     first = next(t for t in hall.tickets() if t.appointment_ref == "BK-ON-TIME")
     assert rig.text("ticket_number") == first.number
     # the server sends the whole ticket, so any kiosk (not only the one that issued it) reprints it in full
-    assert rig.state.outcome.details["ticket_info"]["status_path"] == f"/t/{first.token}"
+    info = rig.state.outcome.details.ticket_info
+    assert info is not None and info.status_path == f"/t/{first.token}"
     rig.tap("reprint")
     wait_screen(qtbot, rig, Screen.TICKET)
     wait_printed(qtbot, rig, jobs_before + 1)
@@ -227,16 +228,16 @@ def test_a_scan_arrives_on_any_screen(qtbot: Any, hall: Hall, kiosk_factory: Any
     rig.type("85")
     rig.scanner.feed(hall.qr("BK-S1", slots["BK-S1"]))
     wait_screen(qtbot, rig, Screen.TICKET)
-    assert rig.state.ticket is not None and rig.state.ticket["kind"] == "appointment"
+    assert rig.state.ticket is not None and rig.state.ticket.kind == "appointment"
 
     # straight from the previous citizen's ticket screen
-    previous = rig.state.ticket["number"]
+    previous = rig.state.ticket.number
     rig.scanner.feed(hall.qr("BK-S2", slots["BK-S2"]))
     qtbot.waitUntil(
         lambda: (
             rig.state.screen is Screen.TICKET
             and rig.state.ticket is not None
-            and rig.state.ticket["number"] != previous
+            and rig.state.ticket.number != previous
         )
     )
     assert {t.appointment_ref for t in hall.tickets()} == set(slots)
@@ -257,7 +258,7 @@ def test_closed_outside_hours_then_opens(qtbot: Any, hall: Hall, kiosk_factory: 
     hall.clock.set(hall.local(15, 0))  # after 14:30
     rig = kiosk_factory(hall)
     wait_screen(qtbot, rig, Screen.CLOSED)
-    hours = rig.window.current_page().findChildren(type(rig.window.find("hotline")), "hours")  # type: ignore[union-attr]
+    hours = rig.window.current_page().findChildren(type(rig.window.named("hotline")), "hours")  # type: ignore[union-attr]
     assert [h.text() for h in hours] == ["الأحد إلى الخميس: من 7:30 ص إلى 2:30 م"]
     assert rig.text("hotline") == "مركز الاتصال الوطني: 80008001"
     assert rig.text("next_opening") == "نستقبلكم يوم الاثنين 23 نوفمبر الساعة 7:30 ص"
@@ -271,7 +272,7 @@ def test_server_down_and_back(qtbot: Any, hall: Hall, kiosk_factory: Any) -> Non
     hall.stop()
     wait_screen(qtbot, rig, Screen.OUT_OF_SERVICE)
     assert "80008001" in rig.text("hotline")
-    assert rig.window.find("service:mazaya") is None  # nothing to tap that cannot work
+    assert rig.window.named("service:mazaya") is None  # nothing to tap that cannot work
     hall.start()  # same port, same database
     wait_screen(qtbot, rig, Screen.HOME, timeout=10_000)
     rig.tap("service:mazaya")
@@ -287,13 +288,13 @@ def test_retried_issue_gives_one_ticket(qtbot: Any, hall: Hall, kiosk_factory: A
     socket = rig.client._socket
     assert socket is not None
     socket.flush()  # the request is on the wire...
-    hall.run(lambda s: None)  # ...and the server handled it (its lock is free again)
+    hall.read(lambda s: None)  # ...and the server handled it (its lock is free again)
     qtbot.waitUntil(lambda: len(hall.tickets()) == 1)
     rig.client.drop_connection()  # ...but the reply is lost with the connection
     wait_screen(qtbot, rig, Screen.TICKET, timeout=10_000)
 
     [ticket] = hall.tickets()
-    assert rig.state.ticket is not None and rig.state.ticket["id"] == ticket.id
+    assert rig.state.ticket is not None and rig.state.ticket.id == ticket.id
     assert ticket.idempotency_key.endswith(key)
     assert len(rig.printer.jobs) <= 1
 
@@ -323,9 +324,9 @@ def test_timed_out_request_is_sent_again_with_the_same_key(
 def test_printer_out_of_paper(qtbot: Any, hall: Hall, kiosk_factory: Any) -> None:
     rig = kiosk_factory(hall, statuses=[PrinterStatus.PAPER_OUT])
     qtbot.waitUntil(lambda: rig.state.printer_trouble)
-    qtbot.waitUntil(lambda: rig.window.find("printer_banner") is not None)
-    qtbot.waitUntil(lambda: hall.device()["health"].get("printer") == "error")  # supervisors see it
-    assert hall.device()["detail"] == "printer paper_out"
+    qtbot.waitUntil(lambda: rig.window.named("printer_banner") is not None)
+    qtbot.waitUntil(lambda: hall.device().health.printer == "error")  # supervisors see it
+    assert hall.device().detail == "printer paper_out"
 
     rig.tap("service:mazaya")
     wait_screen(qtbot, rig, Screen.TICKET)
@@ -333,5 +334,5 @@ def test_printer_out_of_paper(qtbot: Any, hall: Hall, kiosk_factory: Any) -> Non
     assert rig.printer.jobs == []
     assert rig.text("ticket_number") == "A001"
     assert rig.text("print_status") == "تعذّرت طباعة التذكرة. صوّر هذه الشاشة واعرضها عند الشباك."
-    assert rig.window.find("status_qr") is not None
+    assert rig.window.named("status_qr") is not None
     assert rig.state.idle_timeout() == rig.state.settings.idle_seconds  # stays up longer than a printed one

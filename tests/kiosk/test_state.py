@@ -5,45 +5,75 @@ from __future__ import annotations
 from kiosk.settings import KioskSettings
 from kiosk.state import KioskState, Print, Quit, ReportHealth, Screen, Send
 from kiosk.texts import hours_lines, minutes, people
+from server.protocol.payloads import (
+    BranchInfo,
+    ErrorDetails,
+    KioskSnapshotData,
+    ServiceStatus,
+    TicketInfo,
+    TicketReply,
+)
 
 SERVICES = [
-    {
-        "id": "mazaya",
-        "prefix": "A",
-        "name_ar": "مزايا",
-        "name_en": "Mazaya",
-        "available": True,
-        "priority_allowed": True,
-        "waiting": 3,
-        "wait_minutes": 7.5,
-    },
-    {
-        "id": "supervisor",
-        "prefix": "S",
-        "name_ar": "المشرف",
-        "name_en": "Supervisor",
-        "available": False,
-        "priority_allowed": False,
-        "waiting": 0,
-        "wait_minutes": None,
-    },
+    ServiceStatus(
+        id="mazaya",
+        prefix="A",
+        name_ar="مزايا",
+        name_en="Mazaya",
+        available=True,
+        priority_allowed=True,
+        waiting=3,
+        wait_minutes=7.5,
+    ),
+    ServiceStatus(
+        id="supervisor",
+        prefix="S",
+        name_ar="المشرف",
+        name_en="Supervisor",
+        available=False,
+        priority_allowed=False,
+        waiting=0,
+        wait_minutes=None,
+    ),
 ]
-TICKET = {
-    "id": "20261122-A004",
-    "number": "A004",
-    "service_id": "mazaya",
-    "kind": "walk_in",
-    "people_ahead": 3,
-    "wait_minutes": 7.5,
-    "status_path": "/t/abc",
-}
+TICKET = TicketInfo(
+    id="20261122-A004",
+    number="A004",
+    service_id="mazaya",
+    service_ar="مزايا",
+    service_en="Mazaya",
+    kind="walk_in",
+    priority=False,
+    issued_at="2026-11-22T06:12:00+00:00",
+    slot=None,
+    late_appointment=False,
+    people_ahead=3,
+    wait_minutes=7.5,
+    token="abc",
+    status_path="/t/abc",
+    status_url="",
+)
+BRANCH = BranchInfo(
+    id="hq",
+    name_ar="المقر",
+    name_en="HQ",
+    timezone="Asia/Bahrain",
+    digits="western",
+    hotline="80008001",
+    open=True,
+    hours={},
+    notices=[],
+    day="2026-11-22",
+)
+
+
+def issued(ticket: TicketInfo = TICKET) -> TicketReply:
+    return TicketReply(ticket=ticket, duplicate=False)
 
 
 def ready(**settings: object) -> KioskState:
     state = KioskState(KioskSettings(admin_pin="2468").merged(**settings))
-    state.snapshot(
-        {"branch": {"id": "hq", "name_ar": "المقر", "name_en": "HQ", "open": True}, "services": SERVICES}
-    )
+    state.snapshot(KioskSnapshotData(now="2026-11-22T06:12:00+00:00", branch=BRANCH, services=SERVICES))
     state.connection_up()
     return state
 
@@ -55,7 +85,7 @@ def test_walk_in_then_print_then_idle_home_in_arabic() -> None:
     [send] = state.tap_service("mazaya")
     assert isinstance(send, Send) and send.message["type"] == "issue_ticket"
     assert state.screen is Screen.WORKING and state.tap_service("mazaya") == []  # no double press
-    [job] = state.reply(send.key, {"ticket": TICKET})
+    [job] = state.reply(send.key, issued())
     assert isinstance(job, Print) and job.lang == "en" and state.screen is Screen.TICKET
     assert state.idle_timeout() == 15.0
     state.print_finished(True, "ready")
@@ -92,7 +122,9 @@ def test_each_check_in_error_has_its_screen() -> None:
     for code, screen in expected.items():
         state = ready()
         [send] = state.scan("DAWR1:hq:BK-1:20261122:" + "0" * 32)
-        state.refused(send.key, code, {"number": "A009", "ticket": "20261122-A009"})
+        state.refused(
+            send.key, code, ErrorDetails.model_validate({"number": "A009", "ticket": "20261122-A009"})
+        )
         assert state.screen is screen, code
 
 
@@ -110,12 +142,13 @@ def test_transient_errors_retry_then_say_busy() -> None:
 def test_already_checked_in_reprints_the_ticket_this_kiosk_issued() -> None:
     state = ready()
     [send] = state.scan("DAWR1:hq:BK-1:20261122:" + "0" * 32)
-    state.reply(send.key, {"ticket": dict(TICKET, kind="appointment")})
+    state.reply(send.key, issued(TICKET.model_copy(update={"kind": "appointment"})))
     state.tap_done()
     [send] = state.scan("DAWR1:hq:BK-1:20261122:" + "0" * 32)
-    state.refused(send.key, "appointment_already_checked_in", {"ticket": "20261122-A004", "number": "A004"})
+    details = ErrorDetails.model_validate({"ticket": "20261122-A004", "number": "A004"})
+    state.refused(send.key, "appointment_already_checked_in", details)
     [job] = state.tap_reprint()
-    assert isinstance(job, Print) and job.ticket["status_path"] == "/t/abc"
+    assert isinstance(job, Print) and job.ticket.status_path == "/t/abc"
 
 
 def test_keypad_accepts_only_its_keys() -> None:
@@ -182,3 +215,14 @@ def test_arabic_wording() -> None:
         "Sunday to Monday: 7:30 AM to 2:30 PM",
         "Thursday: 8:00 AM to 12:00 PM",
     ]
+
+
+def test_already_checked_in_reprints_the_whole_ticket_the_server_sends() -> None:
+    state = ready()
+    [send] = state.scan("DAWR1:hq:BK-1:20261122:" + "0" * 32)
+    theirs = TICKET.model_copy(update={"id": "20261122-A007", "number": "A007", "kind": "appointment"})
+    details = ErrorDetails(ticket="20261122-A007", ticket_info=theirs)
+    state.refused(send.key, "appointment_already_checked_in", details)
+    assert state.screen is Screen.ALREADY_CHECKED_IN
+    [job] = state.tap_reprint()
+    assert isinstance(job, Print) and job.ticket == theirs and state.ticket_via == "reprint"
