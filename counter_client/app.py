@@ -9,7 +9,6 @@ role, and returns the exit code. ``build_window(session, lang)`` makes the windo
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
@@ -32,7 +31,7 @@ from qtkit.i18n import Language, direction, other
 
 from .model import Desk, Hall
 from .session import Session
-from .texts import text
+from .texts import language_switch, text
 from .widgets import STYLE, CounterWindow, SupervisorWindow
 
 FONT_FAMILIES = ["Noto Sans Arabic", "Noto Sans", "DejaVu Sans"]
@@ -116,19 +115,19 @@ class LoginDialog(QDialog):
         """Show the dialog in ``lang``."""
         self.lang = lang
         self.setLayoutDirection(direction(lang))
-        self.setWindowTitle(text("login_title", lang))
-        self.heading.setText(text("login_title", lang))
+        self.setWindowTitle(text("login.title", lang))
+        self.heading.setText(text("login.title", lang))
         for label, key in (
-            (self.server_label, "login_server"),
-            (self.username_label, "login_username"),
-            (self.password_label, "login_password"),
-            (self.counter_label, "login_counter"),
+            (self.server_label, "login.server"),
+            (self.username_label, "login.username"),
+            (self.password_label, "login.password"),
+            (self.counter_label, "login.counter"),
         ):
             label.setText(text(key, lang))
-        self.counter.setItemText(0, text("login_counter_none", lang))
-        self.language_button.setText(text("language", lang))
-        self.cancel_button.setText(text("login_cancel", lang))
-        self.login_button.setText(text("login_button", lang))
+        self.counter.setItemText(0, text("login.counter_none", lang))
+        self.language_button.setText(language_switch(lang))
+        self.cancel_button.setText(text("login.cancel", lang))
+        self.login_button.setText(text("login.button", lang))
 
     def submit(self) -> None:
         """Log in with what was typed."""
@@ -136,15 +135,15 @@ class LoginDialog(QDialog):
         if not username or not password:
             return
         self.login_button.setEnabled(False)
-        self.message.setText(text("login_busy", self.lang))
+        self.message.setText(text("login.busy", self.lang))
         self.client.start(StaffLogin(username, password, self.counter.currentData()))
 
-    def _logged_in(self, _data: dict[str, Any]) -> None:
+    def _logged_in(self, _reply: object) -> None:
         self.password.clear()
         self.accept()
 
     def _failed(self, code: str, message: str) -> None:
-        from server.protocol.messages import arabic
+        from server.net.wording import arabic
 
         self.login_button.setEnabled(True)
         self.password.clear()
@@ -153,9 +152,9 @@ class LoginDialog(QDialog):
 
     def _state(self, state: str) -> None:
         if state in (CONNECTING, DISCONNECTED) and not self.login_button.isEnabled():
-            self.message.setText(text("login_connecting", self.lang))
+            self.message.setText(text("login.connecting", self.lang))
         elif state == AUTHENTICATING:
-            self.message.setText(text("login_busy", self.lang))
+            self.message.setText(text("login.busy", self.lang))
 
 
 def build_window(session: Session, lang: Language) -> QMainWindow:

@@ -24,10 +24,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from qtkit.client import HallClient, StaffLogin
+from qtkit.i18n import Language
+from server.core.lifecycle import Command
+from server.protocol import messages as p
 from server.testing import ServerThread, SyncClient, server_thread
 
 from .app import app_font, build_window
+from .model import Desk
 from .session import Session
+from .widgets import SupervisorWindow
 
 STAFF = (
     ("alice", "counter"),
@@ -37,6 +42,8 @@ STAFF = (
     ("sara", "supervisor"),
     ("adam", "admin"),
 )
+LANGUAGES: tuple[Language, ...] = ("en", "ar")
+"""The screenshots' order: English first (as before)."""
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -81,25 +88,20 @@ class Morning:
             priority=priority,
             idempotency_key=f"shot-{uuid.uuid4().hex[:16]}",
         )
-        assert reply["type"] == "result", reply
-        return str(reply["data"]["ticket"]["number"])
+        frame = p.parse_server_frame(reply, "issue_ticket")
+        assert isinstance(frame, p.Result), reply
+        return str(frame.data.ticket.number)
 
     def login(self, username: str, counter: int | None = None) -> Session:
         client = HallClient([self.hall.url], StaffLogin(username, self.hall.passwords[username], counter))
         self.clients.append(client)
         session = Session(client)
         client.start()
-        wait_until(
-            lambda: (
-                session.model is not None
-                and session.model.connected
-                and bool(getattr(session.model, "view", True) or getattr(session.model, "views", None))
-            )
-        )
+        wait_until(lambda: _ready(session))
         self.sessions[username] = session
         return session
 
-    def act(self, username: str, action: Any, **fields: Any) -> dict[str, Any]:
+    def act(self, username: str, action: Command, **fields: Any) -> None:
         session = self.sessions[username]
         done: list[Any] = []
         session.act(action, **fields).finished.connect(done.append)
@@ -108,7 +110,6 @@ class Morning:
         if not reply.ok:
             raise RuntimeError(f"{username} {action}: {reply.code} {reply.message_en}")
         settle(0.05)
-        return dict(reply.data)
 
     def minutes(self, minutes: float) -> None:
         self.runner.advance(minutes=minutes)
@@ -116,16 +117,16 @@ class Morning:
     def play(self) -> None:
         """09:00 → about 09:40 in the ministry hall."""
         admin = SyncClient(self.hall.url)
-        assert admin.login("adam", self.hall.passwords["adam"])["type"] == "result"
+        assert isinstance(p.parse_server_frame(admin.login("adam", self.hall.passwords["adam"])), p.Result)
         csv = (
             "reference,national_id,name,phone,service,branch,slot\n"
             "HQ-0412,850312345,Fatima Ali Hasan,36001234,mazaya,hq,2026-11-22T09:40:00+03:00\n"
         )
-        assert admin.request("import_appointments", csv=csv)["type"] == "result"
+        assert isinstance(p.parse_server_frame(admin.request("import_appointments", csv=csv)), p.Result)
         admin.close()
         for name, counter in (("alice", 3), ("bob", 4), ("mona", 1), ("yusuf", 7)):
             self.login(name, counter)
-            self.act(name, "open")
+            self.act(name, Command.OPEN_COUNTER)
         for service in (
             "inquiry",
             "data_update",
@@ -145,21 +146,21 @@ class Morning:
             (4.5, "completed", None),
             (8.0, "documents_missing", "complex_case"),
         ):
-            self.act("alice", "call_next")
-            self.act("alice", "start")
+            self.act("alice", Command.CALL_NEXT)
+            self.act("alice", Command.START_SERVICE)
             self.minutes(minutes)
-            self.act("alice", "finish", outcome=outcome, overrun_reason=reason)
-        self.act("alice", "call_next")
-        self.act("alice", "start")
+            self.act("alice", Command.FINISH, outcome=outcome, overrun_reason=reason)
+        self.act("alice", Command.CALL_NEXT)
+        self.act("alice", Command.START_SERVICE)
         self.minutes(3)
-        self.act("alice", "transfer", to_service="supervisor")
-        self.act("yusuf", "call_next")
-        self.act("yusuf", "start")
-        self.act("bob", "call_next")
-        self.act("bob", "start")
+        self.act("alice", Command.TRANSFER, to_service="supervisor")
+        self.act("yusuf", Command.CALL_NEXT)
+        self.act("yusuf", Command.START_SERVICE)
+        self.act("bob", Command.CALL_NEXT)
+        self.act("bob", Command.START_SERVICE)
         self.minutes(4)
-        self.act("bob", "finish", outcome="completed")
-        self.act("bob", "pause", reason="prayer")
+        self.act("bob", Command.FINISH, outcome="completed")
+        self.act("bob", Command.PAUSE_COUNTER, reason="prayer")
         self.issue("inquiry")
         self.issue("mazaya", priority=True)
         self.minutes(1)
@@ -167,15 +168,15 @@ class Morning:
         reply = self.kiosk.request(
             "check_in", reference="HQ-0412", idempotency_key=f"shot-{uuid.uuid4().hex[:16]}"
         )
-        assert reply["type"] == "result", reply
+        assert isinstance(p.parse_server_frame(reply, "check_in"), p.Result), reply
         self.issue("data_update")
         self.minutes(2)
-        self.act("mona", "call_next")
-        self.act("mona", "start")
+        self.act("mona", Command.CALL_NEXT)
+        self.act("mona", Command.START_SERVICE)
         # alice's current customer: 5 min 20 s in, amber
-        self.act("alice", "call_next")
-        self.act("alice", "recall")
-        self.act("alice", "start")
+        self.act("alice", Command.CALL_NEXT)
+        self.act("alice", Command.RECALL)
+        self.act("alice", Command.START_SERVICE)
         self.minutes(5 + 1 / 3)
         kiosk2 = SyncClient(self.hall.url)
         kiosk2.login_device(self.hall.device_tokens["kiosk-2"])
@@ -194,6 +195,14 @@ class Morning:
         )
         self.kiosk.close()
         self.kiosk2.close()
+
+
+def _ready(session: Session) -> bool:
+    """Logged in, connected, and the snapshot showed the counter (or, for a supervisor, the counters)."""
+    model = session.model
+    if model is None or not model.connected:
+        return False
+    return model.view is not None if isinstance(model, Desk) else bool(model.views)
 
 
 def shoot(window: QMainWindow, path: Path, size: tuple[int, int]) -> None:
@@ -219,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         morning = Morning(runner)
         morning.play()
         alice = morning.sessions["alice"]
-        for lang in ("en", "ar"):
+        for lang in LANGUAGES:
             window = build_window(alice, lang)
             shoot(window, out / f"counter-{lang}.png", (1280, 800))
             window.close()
@@ -228,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(window, out / "counter-appointment-ar.png", (1280, 800))
         window.close()
         supervisor = morning.login("sara", counter=8)
-        morning.act("sara", "open")
+        morning.act("sara", Command.OPEN_COUNTER)
         morning.minutes(2.5)
         for session in morning.sessions.values():
             session.ping()
@@ -236,12 +245,13 @@ def main(argv: list[str] | None = None) -> int:
         window = build_window(alice, "en")
         shoot(window, out / "counter-overrun-en.png", (1280, 800))
         window.close()
-        for lang in ("en", "ar"):
-            window = build_window(supervisor, lang)  # type: ignore[arg-type]
-            window.select_counter(8)  # type: ignore[attr-defined]
-            window.referred_list.setCurrentRow(0)  # type: ignore[attr-defined]
-            shoot(window, out / f"supervisor-{lang}.png", (1440, 860))
-            window.close()
+        for lang in LANGUAGES:
+            board = build_window(supervisor, lang)
+            assert isinstance(board, SupervisorWindow)
+            board.select_counter(8)
+            board.referred_list.setCurrentRow(0)
+            shoot(board, out / f"supervisor-{lang}.png", (1440, 860))
+            board.close()
         morning.close()
     return 0
 

@@ -11,14 +11,17 @@ customer at the counter (kept by the server) is shown again as it is.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from qtkit.client import READY, HallClient, PendingReply, on_reply
+from qtkit.client import READY, HallClient, PendingReply, Push, on_reply
+from server.core.lifecycle import Command
+from server.protocol import messages as p
+from server.protocol import payloads as pl
 
-from .model import REQUEST_TYPE, Action, Desk, Hall
+from .model import Action, Desk, Hall
 
 PING_SECONDS = 10.0
 PUSH_PING_GAP_SECONDS = 1.0
@@ -26,14 +29,21 @@ PUSH_PING_GAP_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an action went: ``ok``, or the server's ``code`` and messages; ``data`` is the result."""
+    """How an action went: ``ok``, or the server's ``code`` and messages; ``data`` is the reply (a
+    ``payloads.CounterReply``, None when refused)."""
 
-    action: str
+    action: Action
     ok: bool
     code: str = ""
     message_en: str = ""
     message_ar: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
+    data: pl.CounterReply | None = None
+
+    @property
+    def ticket_number(self) -> str | None:
+        """The number of the ticket the reply names (the one called, served, parked...), if any."""
+        ticket = self.data.ticket if self.data is not None else None
+        return ticket.number if ticket is not None else None
 
     def message(self, lang: str) -> str:
         """The server's message in ``lang`` (English if there is no Arabic one)."""
@@ -64,23 +74,29 @@ class Session(QObject):
         self.pinger.timeout.connect(self.ping)
 
     # --- from the client --------------------------------------------------------------------------
-    def _logged_in(self, data: dict[str, Any]) -> None:
-        role = str(data.get("role", ""))
+    def _logged_in(self, reply: pl.LoginReply | pl.LoginDeviceReply) -> None:
+        if not isinstance(reply, pl.LoginReply):
+            return
+        role = reply.role
         if self.model is None or role != self.role:
             self.model = Desk() if role == "counter" else Hall()
         self.role = role
-        self.model.user = dict(data)
+        self.model.user_name = reply.display_name or reply.username
         self.model.connected = True
         self.pinger.start()
 
-    def _snapshot(self, message: dict[str, Any]) -> None:
-        if self.model is None:
-            return
-        self.model.apply_snapshot(message.get("data") or {})
-        self.model.connected = self.client.state == READY
+    def _snapshot(self, snapshot: p.Snapshot) -> None:
+        model = self.model
+        if isinstance(model, Desk) and isinstance(snapshot, p.CounterSnapshot):  # noqa: SIM114 (two types)
+            model.apply_snapshot(snapshot.data)
+        elif isinstance(model, Hall) and isinstance(snapshot, p.SupervisorSnapshot):
+            model.apply_snapshot(snapshot.data)
+        else:
+            return  # not logged in yet, or a snapshot for another role
+        model.connected = self.client.state == READY
         self.changed.emit()
 
-    def _push(self, message: dict[str, Any]) -> None:
+    def _push(self, message: Push) -> None:
         if self.model is None:
             return
         if self.model.apply_push(message):
@@ -96,12 +112,12 @@ class Session(QObject):
             self.model.connected = connected
             self.changed.emit()
 
-    def _server_error(self, message: dict[str, Any]) -> None:
-        if message.get("code") == "session_expired":
+    def _server_error(self, error: p.Error) -> None:
+        if error.code == "session_expired":
             if self.model is not None:
                 self.model.connected = False
             self.pinger.stop()
-            self.expired.emit(str(message.get("message_ar") or message.get("message") or ""))
+            self.expired.emit(error.message_ar or error.message)
             self.changed.emit()
 
     def ping(self) -> None:
@@ -113,24 +129,25 @@ class Session(QObject):
         model = self.model
 
         def done(reply: PendingReply) -> None:
-            if reply.ok and reply.data.get("now") and time.monotonic() - started < 2.0:
-                model.clock.observe(reply.data["now"])
+            if reply.ok and time.monotonic() - started < 2.0:
+                model.clock.observe(reply.payload(pl.PingReply).now)
                 self.changed.emit()
 
         on_reply(self.client.request("ping"), done)
 
     # --- to the server ------------------------------------------------------------------------------
-    def act(self, action: Action, counter: int | None = None, **fields: Any) -> PendingReply:
-        """Send ``action`` (for ``counter``, or the session's own); ``replied`` follows."""
+    def act(self, action: Action | str, counter: int | None = None, **fields: Any) -> PendingReply:
+        """Send ``action`` (a ``Command``, or its request type) for ``counter``, or the session's own;
+        ``replied`` follows."""
+        command = Command(action)
         payload = {k: v for k, v in fields.items() if v is not None}
         if counter is not None:
             payload["counter"] = counter
-        pending = self.client.request(REQUEST_TYPE[action], **payload)
+        pending = self.client.request(command.value, **payload)
 
         def done(reply: PendingReply) -> None:
-            outcome = Outcome(
-                action, reply.ok, reply.code, reply.message_en, reply.message_ar, dict(reply.data)
-            )
+            data = reply.data if isinstance(reply.data, pl.CounterReply) else None
+            outcome = Outcome(command, reply.ok, reply.code, reply.message_en, reply.message_ar, data)
             self.replies.append(outcome)
             self.replied.emit(outcome)
 

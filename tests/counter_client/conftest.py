@@ -11,6 +11,7 @@ import pytest
 from counter_client.app import build_window
 from counter_client.session import Outcome, Session
 from qtkit.client import HallClient, StaffLogin
+from server.protocol import messages as p
 from server.testing import ServerThread, SyncClient, server_thread
 
 WAIT_MS = 5000
@@ -39,8 +40,9 @@ def issue(kiosk: SyncClient, service_id: str = "inquiry", count: int = 1) -> lis
         reply = kiosk.request(
             "issue_ticket", service_id=service_id, idempotency_key=f"test-{uuid.uuid4().hex[:16]}"
         )
-        assert reply["type"] == "result", reply
-        numbers.append(reply["data"]["ticket"]["number"])
+        frame = p.parse_server_frame(reply, "issue_ticket")
+        assert isinstance(frame, p.Result), reply
+        numbers.append(frame.data.ticket.number)
     return numbers
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from counter_client.model import read_timer
+from counter_client.model import device_alert, read_timer
 from qtkit.server_clock import ServerClock
 from server.cli.main import main
+from server.protocol import payloads as pl
+from server.testing import FakeClock
+
+from .builders import current_ticket, device
 
 
 @pytest.mark.parametrize(
@@ -34,23 +39,13 @@ def test_bad_arguments_give_one_line_and_exit_2(
 START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
 
-def _serving(**extra: object) -> dict[str, object]:
-    ticket: dict[str, object] = {
-        "state": "serving",
-        "served_seconds": 0.0,
-        "segment_start": START.isoformat(),
-        "cap_minutes": 7,
-        "warning_lead_minutes": 2,
-        "warned": False,
-        "overrun": False,
-    }
-    ticket.update(extra)
-    return ticket
+def _serving(**extra: Any) -> pl.CurrentTicket:
+    return current_ticket(segment_start=START.isoformat(), **extra)
 
 
 def test_timer_phases_follow_the_server_times() -> None:
     assert read_timer(None, START).phase == "none"
-    assert read_timer({"state": "called", "cap_minutes": 7}, START).phase == "called"
+    assert read_timer(current_ticket(state="called", segment_start=None), START).phase == "called"
     assert read_timer(_serving(), START + timedelta(minutes=4)).phase == "running"
     assert read_timer(_serving(), START + timedelta(minutes=5)).phase == "warning"
     assert read_timer(_serving(), START + timedelta(minutes=7, seconds=1)).phase == "over"
@@ -62,10 +57,10 @@ def test_timer_phases_follow_the_server_times() -> None:
 
 
 def test_server_clock_uses_monotonic_time_since_the_last_server_time() -> None:
-    ticks = [100.0]
-    clock = ServerClock(monotonic=lambda: ticks[0])
+    local = FakeClock()  # the PC: its monotonic seconds; its wall time is never read
+    clock = ServerClock(monotonic=local.monotonic)
     clock.observe(START.isoformat())
-    ticks[0] += 90
+    local.advance(seconds=90)
     assert clock.now() == START + timedelta(seconds=90)
     clock.observe(START + timedelta(seconds=30), forward_only=True)  # an older event time is ignored
     assert clock.now() == START + timedelta(seconds=90)
@@ -74,9 +69,8 @@ def test_server_clock_uses_monotonic_time_since_the_last_server_time() -> None:
 
 
 def test_device_alerts_name_a_board_that_stopped_responding() -> None:
-    from counter_client.model import device_alert
-
-    assert device_alert({"connected": False}) == "alert_disconnected"
-    assert device_alert({"connected": True, "silent": True, "health": {"display": "ok"}}) == "alert_silent"
-    assert device_alert({"connected": True, "silent": False, "health": {"display": "ok"}}) is None
-    assert device_alert({"connected": True, "health": {"printer": "error"}}) == "alert_error"
+    assert device_alert(device(connected=False)) == "alert.disconnected"
+    assert device_alert(device(role="board", silent=True, health={"display": "ok"})) == "alert.silent"
+    assert device_alert(device(role="board", health={"display": "ok"})) is None
+    assert device_alert(device(health={"printer": "error"})) == "alert.error"
+    assert device_alert(device(health={"printer": "warning", "scanner": "ok"})) == "alert.warning"

@@ -8,6 +8,7 @@ from counter_client.app import LoginDialog, build_window
 from counter_client.session import Session
 from counter_client.widgets import CounterWindow
 from qtkit.client import HallClient, StaffLogin
+from server.core.lifecycle import Command
 
 from .conftest import Sessions
 
@@ -38,4 +39,4 @@ def test_login_dialog_then_counter_window(qtbot: Any, sessions: Sessions) -> Non
     qtbot.addWidget(window)
     assert isinstance(window, CounterWindow)
     assert window.heading.text() == "شباك ٣"
-    assert window.pad.current["F10"] == "open" and window.pad.buttons["F10"].isEnabled()
+    assert window.pad.current["F10"] == Command.OPEN_COUNTER and window.pad.buttons["F10"].isEnabled()
