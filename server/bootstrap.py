@@ -3,10 +3,13 @@
 
     python3 server/bootstrap.py run  [DAWR ARGS...]   set up, then run the demo hall (default: `dawr demo`)
     python3 server/bootstrap.py test [PYTEST ARGS...] set up, then run the whole test suite
+    python3 server/bootstrap.py setup                 set up for the tests, run nothing (CI)
 
 Set-up, each step skipped when already done: the Debian packages Dawr needs (installed with apt-get as
 root or through sudo; otherwise it stops and prints the exact command), a virtual environment in .venv,
-and Dawr with its Python dependencies installed into it.
+and Dawr with its Python dependencies installed into it. ``test`` also installs what the tests need:
+the PostgreSQL server binaries (15 or newer: the network tests start private clusters with initdb and
+pg_ctl, docs/network.md) and runuser (they run those as the ``postgres`` user when started as root).
 """
 
 from __future__ import annotations
@@ -46,6 +49,33 @@ SYSTEM_PACKAGES = [
 ]
 
 
+# Only for `test`: PostgreSQL server binaries for the private clusters of tests/network (logical
+# replication with row filters needs 15+), and runuser (util-linux) to start them as user postgres.
+TEST_PACKAGES = ["util-linux"]
+POSTGRES_MIN = 15
+
+
+def postgres_server_installed() -> bool:
+    """True when some /usr/lib/postgresql/N/bin/initdb with N >= 15 exists."""
+    root = Path("/usr/lib/postgresql")
+    if not root.is_dir():
+        return False
+    return any(
+        d.name.isdigit() and int(d.name) >= POSTGRES_MIN and (d / "bin" / "initdb").exists()
+        for d in root.iterdir()
+    )
+
+
+def postgres_server_package() -> list[str]:
+    """[] when a PostgreSQL 15+ server is installed, else the package to install: postgresql-15 where the
+    archive has it (Debian 12), else the distribution's default server (``postgresql``, 16 on Ubuntu 24.04)."""
+    if postgres_server_installed() or shutil.which("apt-cache") is None:
+        return []
+    policy = subprocess.run(["apt-cache", "policy", "postgresql-15"], capture_output=True, text=True)
+    has_15 = "Candidate:" in policy.stdout and "Candidate: (none)" not in policy.stdout
+    return ["postgresql-15"] if has_15 else ["postgresql"]
+
+
 def say(message: str) -> None:
     print(f"[dawr setup] {message}", flush=True)
 
@@ -70,8 +100,10 @@ def venv_package_for_this_python() -> list[str]:
     return []
 
 
-def install_system_packages() -> None:
+def install_system_packages(for_tests: bool = False) -> None:
     wanted = SYSTEM_PACKAGES + venv_package_for_this_python()
+    if for_tests:
+        wanted += TEST_PACKAGES + postgres_server_package()
     missing = missing_debian_packages(wanted)
     if not missing:
         return
@@ -113,18 +145,20 @@ def ensure_venv() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script starts under an older system python
         for candidate in ("python3.13", "python3.12", "python3.11"):
             found = shutil.which(candidate)
             if found:
                 os.execv(found, [found, __file__, *argv])
         say("Dawr needs Python 3.11 or newer (e.g. `apt-get install python3.11 python3.11-venv`).")
         return 1
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "setup"):
         print(__doc__)
         return 2
-    install_system_packages()
+    install_system_packages(for_tests=argv[0] in ("test", "setup"))
     ensure_venv()
+    if argv[0] == "setup":
+        return 0
     os.chdir(ROOT)
     if argv[0] == "test":
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
