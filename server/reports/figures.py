@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.core.config import BranchConfig, Label
+from server.core.config import BranchConfig, Label, ServiceConfig, label_key
 from server.core.events import (
     AppointmentsImported,
     Booking,
@@ -49,6 +49,8 @@ from server.core.events import (
     TicketResumed,
     TicketTransferred,
 )
+from server.core.lifecycle import CounterState, TicketState
+from server.i18n import both, text
 
 ON_TIME_MINUTES = 5.0
 """An appointment is on time if called within this many minutes of its slot (or of a late check-in)."""
@@ -78,6 +80,13 @@ def summary(values: list[float]) -> dict[str, float]:
         "p90": round(percentile(values, 90), 2),
         "max": round(max(values), 2),
     }
+
+
+def label_names(kind: str, label: Label) -> tuple[str, str]:
+    """(Arabic, English) of a label: the branch's own wording, else the catalogue's (``label_key``)."""
+    if label.name_ar is not None and label.name_en is not None:
+        return label.name_ar, label.name_en
+    return both("common", label_key(kind, label.code))
 
 
 def _pct(part: float, whole: float) -> float:
@@ -135,7 +144,7 @@ class TicketRecord:
     slot: datetime | None
     late_appointment: bool
     visits: list[Visit] = field(default_factory=list)
-    state: str = "waiting"
+    state: TicketState = TicketState.WAITING
 
 
 @dataclass
@@ -156,7 +165,7 @@ class CounterTally:
 
 @dataclass
 class _CounterNow:
-    state: str = "closed"
+    state: CounterState = CounterState.CLOSED
     staff: str | None = None
     reason: str | None = None
     current: str | None = None
@@ -179,6 +188,25 @@ class Figures:
     staff: dict[str, CounterTally]
     days: list[date]
     branches: list[str]
+    configs: dict[str, BranchConfig] = field(default_factory=dict)
+    """Each branch's own configuration, when it has one (else ``config`` applies to it)."""
+
+    def config_for(self, branch: str | None) -> BranchConfig | None:
+        """The configuration that applies to ``branch`` (its own, else the report's)."""
+        return self.configs.get(branch, self.config) if branch is not None else self.config
+
+    def zone_for(self, branch: str | None) -> ZoneInfo:
+        """The time zone of ``branch``'s local days (its own configuration's, else the report's)."""
+        own = self.configs.get(branch) if branch is not None else None
+        return own.zone if own is not None else self.zone
+
+    def _service_config(self, service: str) -> ServiceConfig | None:
+        """The service as the report's configuration, else the first branch configuration that has it,
+        describes it."""
+        for cfg in (self.config, *self.configs.values()):
+            if cfg is not None and (found := cfg.service(service)) is not None:
+                return found
+        return None
 
     # ----------------------------------------------------------------------------- simple views
     def visits(self) -> list[Visit]:
@@ -189,9 +217,13 @@ class Figures:
         """The first visit of every ticket (one per customer ticket)."""
         return [t.visits[0] for t in self.tickets.values()]
 
-    def cap_seconds(self, service: str) -> float:
-        """The service's cap in seconds (7 minutes if the configuration does not know the service)."""
-        cfg = self.config.service(service) if self.config else None
+    def cap_seconds(self, service: str, branch: str | None = None) -> float:
+        """The service's cap in seconds at ``branch`` (default: by the report's configuration; 7 minutes
+        if the configuration does not know the service)."""
+        config = self.config_for(branch)
+        cfg = config.service(service) if config else None
+        if cfg is None and branch is None:
+            cfg = self._service_config(service)
         return (cfg.cap_minutes if cfg else 7.0) * 60.0
 
     def served_visits(self) -> list[Visit]:
@@ -224,12 +256,15 @@ class Figures:
     def as_dict(self) -> dict[str, Any]:
         """All figures as plain JSON-ready data (the JSON format; CSV and HTML show the same numbers)."""
         config = self.config
-        services_order = [s.id for s in config.services] if config else []
+        every_config = [c for c in (config, *self.configs.values()) if c is not None]
+        services_order: list[str] = []
+        for each in every_config:
+            services_order.extend(s.id for s in each.services if s.id not in services_order)
         rows: dict[str, dict[str, Any]] = {}
 
         def row(service: str) -> dict[str, Any]:
             if service not in rows:
-                cfg = config.service(service) if config else None
+                cfg = self._service_config(service)
                 rows[service] = {
                     "service": service,
                     "name_en": cfg.name_en if cfg else service,
@@ -253,7 +288,7 @@ class Figures:
             return rows[service]
 
         for service in services_order:
-            if config and (cfg := config.service(service)) and (cfg.walk_in or cfg.transfer_only):
+            if (cfg := self._service_config(service)) and (cfg.walk_in or cfg.transfer_only):
                 row(service)
         for ticket in self.tickets.values():
             for i, v in enumerate(ticket.visits):
@@ -272,12 +307,12 @@ class Figures:
                     r["_waits"].append(v.wait_minutes)
                 if v.end in ("finished", "transferred") and v.service_seconds is not None:
                     r["_service"].append(v.service_seconds / 60.0)
-                    over = v.service_seconds > self.cap_seconds(v.service) + 1e-6
+                    over = v.service_seconds > self.cap_seconds(v.service, v.branch) + 1e-6
                     r["over_cap" if over else "within_cap"] += 1
             last = ticket.visits[-1]
-            if ticket.state == "no_show":
+            if ticket.state is TicketState.NO_SHOW:
                 row(last.service)["no_shows"] += 1
-            elif ticket.state == "cancelled":
+            elif ticket.state is TicketState.CANCELLED:
                 row(last.service)["cancelled"] += 1
         total_rows = sum(r["customers"] for r in rows.values())
         services = []
@@ -296,7 +331,7 @@ class Figures:
 
         transfers: dict[tuple[str, str, str], int] = defaultdict(int)
         for ticket in self.tickets.values():
-            for before, after in zip(ticket.visits, ticket.visits[1:]):
+            for before, after in zip(ticket.visits, ticket.visits[1:], strict=False):
                 if after.kind == "transfer":
                     to_counter = str(after.to_counter) if after.to_counter is not None else ""
                     transfers[(before.service, after.service, to_counter)] += 1
@@ -304,20 +339,18 @@ class Figures:
         overruns: dict[str, int] = defaultdict(int)
         served = self.served_visits()
         for v in served:
-            if v.service_seconds is not None and v.service_seconds > self.cap_seconds(v.service) + 1e-6:
+            if (
+                v.service_seconds is not None
+                and v.service_seconds > self.cap_seconds(v.service, v.branch) + 1e-6
+            ):
                 overruns[v.overrun_reason or ("transferred" if v.end == "transferred" else "none_given")] += 1
-        labels = dict(config.labels("overrun_reasons")) if config else {}
-        labels.setdefault(
-            "transferred",
-            Label(
-                code="transferred",
-                name_en="Transferred on (no reason asked)",
-                name_ar="أُحيل إلى خدمة أخرى (دون سبب)",
-            ),
-        )
-        labels.setdefault(
-            "none_given", Label(code="none_given", name_en="No reason given", name_ar="بلا سبب")
-        )
+        labels: dict[str, Label] = {}
+        for each in reversed(every_config):
+            labels.update(each.labels("overrun_reasons"))
+        for code in ("transferred", "none_given"):
+            name_ar, name_en = both("reports", f"report.overrun.{code}")
+            labels.setdefault(code, Label(code=code, name_en=name_en, name_ar=name_ar))
+        names = {code: label_names("overrun_reasons", label) for code, label in labels.items()}
 
         waits = self.customer_waits()
         on_time, appt_called = self.appointment_on_time()
@@ -326,16 +359,17 @@ class Figures:
         within = sum(
             1
             for v in served
-            if v.service_seconds is not None and v.service_seconds <= self.cap_seconds(v.service) + 1e-6
+            if v.service_seconds is not None
+            and v.service_seconds <= self.cap_seconds(v.service, v.branch) + 1e-6
         )
         summary_block = {
             "customers": len(tickets),
             "walk_ins": sum(1 for v in first if v.kind != "appointment"),
             "appointments": sum(1 for v in first if v.kind == "appointment"),
             "transfers": sum(1 for v in self.visits() if v.kind == "transfer"),
-            "served": sum(1 for t in tickets if t.state == "done"),
-            "no_shows": sum(1 for t in tickets if t.state == "no_show"),
-            "cancelled": sum(1 for t in tickets if t.state == "cancelled"),
+            "served": sum(1 for t in tickets if t.state is TicketState.DONE),
+            "no_shows": sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
+            "cancelled": sum(1 for t in tickets if t.state is TicketState.CANCELLED),
             "mean_wait_min": summary(waits)["mean"],
             "median_wait_min": summary(waits)["median"],
             "p90_wait_min": summary(waits)["p90"],
@@ -360,8 +394,8 @@ class Figures:
             "overruns": [
                 {
                     "reason": reason,
-                    "name_en": labels[reason].name_en if reason in labels else reason.replace("_", " "),
-                    "name_ar": labels[reason].name_ar if reason in labels else reason,
+                    "name_en": names[reason][1] if reason in names else reason.replace("_", " "),
+                    "name_ar": names[reason][0] if reason in names else reason,
                     "count": n,
                     "share_pct": _pct(n, len(served) - within),
                 }
@@ -376,11 +410,11 @@ class Figures:
 
     def _appointments(self) -> list[dict[str, Any]]:
         by_branch: dict[str, dict[str, Any]] = {}
-        first_days, last_day = (self.days[0], self.days[-1]) if self.days else (None, None)
+        period = (self.days[0], self.days[-1]) if self.days else None
         checked = {t.appointment_ref: t for t in self.tickets.values() if t.appointment_ref}
         for ref, booking in self.bookings.items():
-            day = booking.slot.astimezone(self.zone).date()
-            if first_days is None or not (first_days <= day <= last_day):  # type: ignore[operator]
+            day = booking.slot.astimezone(self.zone_for(booking.branch_id)).date()
+            if period is None or not (period[0] <= day <= period[1]):
                 continue
             r = by_branch.setdefault(
                 booking.branch_id,
@@ -434,12 +468,17 @@ class Figures:
     def _counter_rows(self) -> list[dict[str, Any]]:
         rows = []
         for (branch, number), tally in sorted(self.counters.items()):
-            cfg = self.config.counter(number) if self.config else None
+            config = self.config_for(branch)
+            cfg = config.counter(number) if config else None
             row = {
                 "branch": branch,
                 "counter": number,
-                "name_en": cfg.name_en if cfg else f"Counter {number}",
-                "name_ar": cfg.name_ar if cfg else f"شباك {number}",
+                "name_en": cfg.name_en
+                if cfg
+                else text("reports", "report.counter_name", "en", number=number),
+                "name_ar": cfg.name_ar
+                if cfg
+                else text("reports", "report.counter_name", "ar", number=number),
                 "staff": ", ".join(sorted(tally.counters)),
             }
             row.update(self._tally_row(tally))
@@ -457,9 +496,9 @@ class Figures:
     def _hours(self) -> list[dict[str, Any]]:
         arrivals: dict[int, list[Visit]] = defaultdict(list)
         for ticket in self.tickets.values():
-            arrivals[_hour(ticket.issued_at, self.zone)].append(ticket.visits[0])
+            arrivals[_hour(ticket.issued_at, self.zone_for(ticket.branch))].append(ticket.visits[0])
         days = max(1, len(self.days))
-        rows = []
+        rows: list[dict[str, Any]] = []
         if not arrivals:
             return rows
         for hour in range(min(arrivals), max(arrivals) + 1):
@@ -508,7 +547,8 @@ class _BranchSweep:
         self.pending_seq = 0
         self.last: datetime | None = None
         self.day: date | None = None
-        config = figures.config
+        self.zone = figures.zone_for(branch)
+        config = figures.config_for(branch)
         self.serves: dict[int, tuple[set[str], bool, bool]] = {}
         if config:
             rules = config.appointments
@@ -546,14 +586,14 @@ class _BranchSweep:
         if seconds <= 0:
             return
         for number, counter in self.counters.items():
-            if counter.state == "closed":
+            if counter.state is CounterState.CLOSED:
                 continue
             tallies = [self._tally(number)]
             if counter.staff:
                 tallies.append(self.fig.staff.setdefault(counter.staff, CounterTally()))
             for tally in tallies:
                 tally.open_s += seconds
-                if counter.state == "paused":
+                if counter.state is CounterState.PAUSED:
                     tally.paused_s[counter.reason or "unknown"] += seconds
                     tally.open_s -= seconds
                 elif counter.current is not None:
@@ -607,14 +647,13 @@ class _BranchSweep:
 
     # ------------------------------------------------------------------------- events
     def feed(self, event: Event) -> None:
-        zone = self.fig.zone
-        day = event.at.astimezone(zone).date()
+        day = event.at.astimezone(self.zone).date()
         if isinstance(event, DayStarted) or (self.day is not None and day != self.day):
             self.last = None  # never count the night
             self.pending.clear()
             if isinstance(event, DayStarted):
                 for ticket_id in event.expired_tickets:
-                    self._end_ticket(ticket_id, event.at, "cancelled", "day_end")
+                    self._end_ticket(ticket_id, event.at, TicketState.CANCELLED, "day_end")
                 for number in event.closed_counters:
                     self.counters[number] = _CounterNow()
         if day != self.day:
@@ -638,7 +677,7 @@ class _BranchSweep:
             self.branch,
             e.ticket_id,
             e.number,
-            e.at.astimezone(self.fig.zone).date(),
+            e.at.astimezone(self.zone).date(),
             e.kind,
             e.priority,
             e.at,
@@ -668,7 +707,7 @@ class _BranchSweep:
         visit.counter, visit.staff = e.counter, e.staff
         self.counters[e.counter].current = e.ticket_id
         if (record := self.fig.tickets.get(self._key(e.ticket_id))) is not None:
-            record.state = "called"
+            record.state = TicketState.CALLED
 
     def _on_ticket_recalled(self, e: TicketRecalled) -> None:
         if (visit := self._visit(e.ticket_id)) is not None:
@@ -706,7 +745,7 @@ class _BranchSweep:
         visit = self._close_visit(e.ticket_id, e.at, "transferred")
         if visit is not None:
             visit.service_seconds = e.service_seconds
-            visit.over_cap = e.service_seconds > self.fig.cap_seconds(e.from_service) + 1e-6
+            visit.over_cap = e.service_seconds > self.fig.cap_seconds(e.from_service, self.branch) + 1e-6
             visit.counter, visit.staff = e.counter, e.staff
         for tally in self._work(e.counter, e.staff):
             tally.transferred += 1
@@ -716,7 +755,7 @@ class _BranchSweep:
             return
         nxt = Visit(self.branch, e.ticket_id, e.to_service, "transfer", e.at, to_counter=e.to_counter)
         record.visits.append(nxt)
-        record.state = "transferred"
+        record.state = TicketState.TRANSFERRED
         self.open_visits[e.ticket_id] = nxt
         self._start_waiting(nxt, e.at)
 
@@ -734,7 +773,7 @@ class _BranchSweep:
             tally.served += 1
             tally.service_s.append(e.service_seconds)
         if (record := self.fig.tickets.get(self._key(e.ticket_id))) is not None:
-            record.state = "done"
+            record.state = TicketState.DONE
 
     def _on_ticket_no_show(self, e: TicketNoShow) -> None:
         self._close_visit(e.ticket_id, e.at, "no_show")
@@ -742,7 +781,7 @@ class _BranchSweep:
         for tally in self._work(e.counter, self.counters[e.counter].staff):
             tally.no_shows += 1
         if (record := self.fig.tickets.get(self._key(e.ticket_id))) is not None:
-            record.state = "no_show"
+            record.state = TicketState.NO_SHOW
 
     def _on_ticket_reinstated(self, e: TicketReinstated) -> None:
         record = self.fig.tickets.get(self._key(e.ticket_id))
@@ -750,19 +789,19 @@ class _BranchSweep:
             return
         visit = Visit(self.branch, e.ticket_id, record.visits[-1].service, "reinstated", e.at)
         record.visits.append(visit)
-        record.state = "waiting"
+        record.state = TicketState.WAITING
         self.open_visits[e.ticket_id] = visit
         self._start_waiting(visit, e.at)
 
-    def _end_ticket(self, ticket_id: str, at: datetime, state: str, reason: str) -> None:
+    def _end_ticket(self, ticket_id: str, at: datetime, state: TicketState, reason: str) -> None:
         visit = self._close_visit(ticket_id, at, "cancelled")
         if visit is not None:
             visit.cancel_reason = reason
         record = self.fig.tickets.get(self._key(ticket_id))
         if (
             record is not None
-            and record.state != "done"
-            and not (reason == "day_end" and record.state == "no_show")
+            and record.state is not TicketState.DONE
+            and not (reason == "day_end" and record.state is TicketState.NO_SHOW)
         ):
             record.state = state  # a no-show the day's end cleared stays a no-show
         for counter in self.counters.values():
@@ -770,21 +809,21 @@ class _BranchSweep:
                 counter.current = None
 
     def _on_ticket_cancelled(self, e: TicketCancelled) -> None:
-        self._end_ticket(e.ticket_id, e.at, "cancelled", e.reason)
+        self._end_ticket(e.ticket_id, e.at, TicketState.CANCELLED, e.reason)
 
     def _on_counter_opened(self, e: CounterOpened) -> None:
-        self.counters[e.counter] = _CounterNow("open", e.staff)
+        self.counters[e.counter] = _CounterNow(CounterState.OPEN, e.staff)
         if e.staff:
             self._tally(e.counter).counters.add(e.staff)
             self.fig.staff.setdefault(e.staff, CounterTally()).counters.add(str(e.counter))
 
     def _on_counter_paused(self, e: CounterPaused) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.reason = "paused", e.reason
+        counter.state, counter.reason = CounterState.PAUSED, e.reason
 
     def _on_counter_resumed(self, e: CounterResumed) -> None:
         counter = self.counters[e.counter]
-        counter.state, counter.reason = "open", None
+        counter.state, counter.reason = CounterState.OPEN, None
 
     def _on_counter_closed(self, e: CounterClosed) -> None:
         self.counters[e.counter] = _CounterNow()
@@ -796,13 +835,23 @@ def analyze(
     *,
     branch: str | None = None,
     zone: ZoneInfo | None = None,
+    configs: Mapping[str, BranchConfig] | None = None,
 ) -> Figures:
     """Figures from journal rows ``(branch, seq, event)`` in journal order (or bare events of ``branch``).
-    ``config`` (the reported branch's configuration, applied to every branch in ``events``) names services
-    and counters and says which tickets each counter may call (for idle time);
-    ``zone`` defaults to the configuration's time zone, else Asia/Bahrain."""
+    ``config`` (the reported branch's configuration, applied to every branch in ``events`` that has none
+    in ``configs``, which gives branches their own) names services and counters and says which tickets
+    each counter may call (for idle time); ``zone`` defaults to the configuration's time zone, else
+    Asia/Bahrain (a branch with its own configuration counts its days in its own zone)."""
     figures = Figures(
-        config, zone or (config.zone if config else ZoneInfo("Asia/Bahrain")), {}, {}, {}, {}, [], []
+        config,
+        zone or (config.zone if config else ZoneInfo("Asia/Bahrain")),
+        {},
+        {},
+        {},
+        {},
+        [],
+        [],
+        dict(configs or {}),
     )
     sweeps: dict[str, _BranchSweep] = {}
     for item in events:

@@ -13,6 +13,9 @@ import io
 import json
 from typing import Any
 
+from server.core.config import label_key
+from server.i18n import both, both_plural, has, text
+
 # ------------------------------------------------------------------------------------------ JSON / CSV
 
 ROW_KEYS = {
@@ -26,6 +29,9 @@ ROW_KEYS = {
     "per_day": "day",
 }
 """Which field names a row in each list section (transfers use ``from>to[@counter]``)."""
+
+BRANCH_LISTS = {"services": "branch_services", "per_day": "branch_per_day", "counters": "branch_counters"}
+"""The lists of each branch's breakdown (``per_branch``) and their CSV section (key ``branch/row``)."""
 
 
 def render_json(data: dict[str, Any]) -> str:
@@ -67,6 +73,19 @@ def csv_rows(data: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
             flat = []
             _flatten("", row, flat)
             rows.extend((section, key, f, v) for f, v in flat)
+    for branch, names in data.get("branch_names", {}).items():
+        rows.extend(("branch_names", branch, f, v) for f, v in names.items())
+    for part in data.get("per_branch", []):
+        branch = part["branch"]
+        flat = []
+        _flatten("", {k: v for k, v in part.items() if k not in BRANCH_LISTS and k != "branch"}, flat)
+        rows.extend(("branch", branch, f, v) for f, v in flat)
+        for section, name in BRANCH_LISTS.items():
+            for row in part[section]:
+                key = f"{branch}/{_row_key(section, row).split('/')[-1]}"
+                flat = []
+                _flatten("", row, flat)
+                rows.extend((name, key, f, v) for f, v in flat)
     return rows
 
 
@@ -114,11 +133,33 @@ tr.total td { font-weight: 700; background: #f2f6f7; }
 .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; vertical-align: middle; }
 .note { color: var(--muted); font-size: 12px; margin-top: 6px; display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 .good { color: var(--ok); } .poor { color: var(--bad); }
+section.branch { margin-top: 36px; padding-top: 4px; border-top: 3px solid var(--teal); }
+section.branch h2.branch-title { font-size: 20px; border-bottom: none; }
+section.branch h2 small { color: var(--muted); font-size: 12px; font-weight: 400; }
+section.branch h3 { display: flex; justify-content: space-between; font-size: 15px; margin: 18px 0 6px; }
 """
 
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _w(key: str, **values: object) -> tuple[str, str]:
+    """(English, Arabic) of the report's message ``key`` (the page puts English first)."""
+    ar, en = both("reports", key, **values)
+    return en, ar
+
+
+def _pair(key: str) -> str:
+    """``English · Arabic`` of message ``key`` (chart legends and empty-table notes)."""
+    en, ar = _w(key)
+    return f"{_e(en)} · {_e(ar)}"
+
+
+def _note(key: str) -> str:
+    """A two-column footnote: the English and the Arabic of message ``key``."""
+    en, ar = (html.escape(part, quote=False) for part in _w(key))
+    return f'<div class="note"><div>{en}</div><div dir="rtl" lang="ar" class="ar">{ar}</div></div>'
 
 
 def _bi(en: str, ar: str) -> str:
@@ -157,11 +198,17 @@ def _name(en: str, ar: str) -> str:
     return f'<td class="name">{_e(en)}<span class="ar" dir="rtl" lang="ar">{_e(ar)}</span></td>'
 
 
+def _pause_name_ar(code: str) -> str:
+    """The Arabic name of a pause reason: the catalogue's wording of the default reasons, else the code."""
+    key = label_key("pause_reasons", code)
+    return text("common", key, "ar") if has("common", key) else code
+
+
 def _nice_max(value: float) -> float:
     """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``value`` (an axis end)."""
     if value <= 0:
         return 1.0
-    return min(s * 10**p for p in range(-2, 7) for s in (1, 2, 2.5, 5) if s * 10**p >= value)
+    return min(s * 10.0**p for p in range(-2, 7) for s in (1, 2, 2.5, 5) if s * 10.0**p >= value)
 
 
 def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
@@ -188,7 +235,7 @@ def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
             f"{wait_top * (1 - i / 4):g}</text>"
         )
     points = []
-    for i, (row, factor) in enumerate(zip(hours, days_factor)):
+    for i, (row, factor) in enumerate(zip(hours, days_factor, strict=True)):
         x = left + step * i + step * 0.15
         w = step * 0.7
         walk = row["walk_ins"] * factor
@@ -211,17 +258,17 @@ def _bars_by_hour(hours: list[dict[str, Any]]) -> str:
         wy = top + plot_h * (1 - row["mean_wait_min"] / wait_top)
         points.append(f"{x + w / 2:.1f},{wy:.1f}")
     parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="#c2410c" stroke-width="2"/>')
-    for p in points:
-        x, y = p.split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="#c2410c"/>')
+    for point in points:
+        cx, cy = point.split(",")
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="#c2410c"/>')
     parts.append(
-        f'<text x="{left}" y="{height - 4}" font-size="11" fill="#5b6b78">hour of day · الساعة</text>'
+        f'<text x="{left}" y="{height - 4}" font-size="11" fill="#5b6b78">{_pair("report.charts.hour_axis")}</text>'
     )
     parts.append("</svg>")
     legend = (
-        '<div class="legend"><span style="background:#0f766e"></span>walk-ins / day · حضور مباشر'
-        '<span style="background:#2563eb"></span>appointments / day · مواعيد'
-        '<span style="background:#c2410c"></span>mean wait, min (right axis) · متوسط الانتظار</div>'
+        f'<div class="legend"><span style="background:#0f766e"></span>{_pair("report.charts.legend_walk_ins")}'
+        f'<span style="background:#2563eb"></span>{_pair("report.charts.legend_appointments")}'
+        f'<span style="background:#c2410c"></span>{_pair("report.charts.legend_mean_wait")}</div>'
     )
     return "".join(parts) + legend
 
@@ -281,46 +328,25 @@ def _hbars(
     return "".join(parts)
 
 
-def render_html(
-    data: dict[str, Any],
-    title_en: str = "Hall report",
-    title_ar: str = "تقرير صالة خدمة العملاء",
-    branch_name: tuple[str, str] | None = None,
-) -> str:
-    """The report as one self-contained HTML page (English and Arabic)."""
-    s = data["summary"]
-    branch_en, branch_ar = branch_name or (", ".join(data["branches"]), ", ".join(data["branches"]))
-    period = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
-    out = [
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title_en)} · {_e(period)}</title>'
-        f"<style>{CSS}</style></head><body>"
-    ]
-    out.append(
-        f'<header><div><h1>{_e(title_en)} — {_e(branch_en)}</h1><div class="sub">{_e(period)} · '
-        f"{data['days']} working day(s)</div></div>"
-        f'<div dir="rtl" lang="ar" class="ar"><h1>{_e(title_ar)} — {_e(branch_ar)}</h1>'
-        f'<div class="sub">{_e(period)} · عدد أيام العمل: {data["days"]}</div></div></header>'
-    )
-
+def _kpis(s: dict[str, Any]) -> str:
+    """The six key figures of a summary."""
     kpis = [
-        ("Customers", "عدد العملاء", _num(s["customers"]), ""),
-        ("Mean wait (min)", "متوسط الانتظار (دقيقة)", _num(s["mean_wait_min"]), ""),
-        ("90 % waited at most (min)", "انتظر ٩٠٪ أقل من (دقيقة)", _num(s["p90_wait_min"]), ""),
+        (*_w("report.kpi.customers"), _num(s["customers"]), ""),
+        (*_w("report.kpi.mean_wait_min"), _num(s["mean_wait_min"]), ""),
+        (*_w("report.kpi.p90_waited_at_most_min"), _num(s["p90_wait_min"]), ""),
         (
-            "Served within the cap",
-            "خُدموا ضمن المدة المحددة",
+            *_w("report.kpi.served_within_the_cap"),
             f"{_num(s['within_cap_pct'])} %",
             "good" if s["within_cap_pct"] >= 90 else "poor",
         ),
         (
-            "Appointments called on time",
-            "مواعيد نودي عليها في وقتها",
+            *_w("report.kpi.appointments_called_on_time"),
             f"{_num(s['appointments_on_time_pct'])} %",
             "good" if s["appointments_on_time_pct"] >= 95 else "poor",
         ),
-        ("Counters busy", "نسبة انشغال الشبابيك", f"{_num(s['utilization_pct'])} %", ""),
+        (*_w("report.kpi.counters_busy"), f"{_num(s['utilization_pct'])} %", ""),
     ]
-    out.append(
+    return (
         '<div class="kpis">'
         + "".join(
             f'<div class="kpi"><div class="v {cls}">{value}</div><div class="l">{_bi(en, ar)}</div></div>'
@@ -329,19 +355,20 @@ def render_html(
         + "</div>"
     )
 
-    # customers per service (the ministry's table)
-    out.append(_h2("Customers per service", "العملاء حسب نوع الخدمة"))
+
+def _services_table(services: list[dict[str, Any]]) -> str:
+    """The ministry's table of customers per service, with its total row."""
     headers = [
-        ("Service", "الخدمة"),
-        ("Customers", "العملاء"),
-        ("Share", "النسبة"),
-        ("Walk-ins", "حضور مباشر"),
-        ("Appointments", "بموعد"),
-        ("Transferred in", "محالون إليها"),
-        ("Finished", "أُنجزت"),
-        ("Transferred on", "أُحيلوا منها"),
-        ("No-shows", "لم يحضروا"),
-        ("Cancelled", "أُلغيت"),
+        _w("report.services.service"),
+        _w("report.services.customers"),
+        _w("report.services.share"),
+        _w("report.services.walk_ins"),
+        _w("report.services.appointments"),
+        _w("report.services.transferred_in"),
+        _w("report.services.finished"),
+        _w("report.services.transferred_on"),
+        _w("report.services.no_shows"),
+        _w("report.services.cancelled"),
     ]
     rows = [
         [
@@ -356,10 +383,10 @@ def render_html(
             _n(r["no_shows"]),
             _n(r["cancelled"]),
         ]
-        for r in data["services"]
+        for r in services
     ]
     tot = {
-        k: sum(r[k] for r in data["services"])
+        k: sum(r[k] for r in services)
         for k in (
             "customers",
             "walk_ins",
@@ -372,7 +399,7 @@ def render_html(
         )
     }
     total = [
-        _name("Total", "المجموع"),
+        _name(*_w("report.services.total")),
         _n(tot["customers"]),
         _n("100 %" if tot["customers"] else "–"),
         _n(tot["walk_ins"]),
@@ -383,12 +410,58 @@ def render_html(
         _n(tot["no_shows"]),
         _n(tot["cancelled"]),
     ]
-    out.append(_table(headers, rows, total))
+    return _table(headers, rows, total)
+
+
+def render_html(
+    data: dict[str, Any],
+    title: tuple[str, str] | None = None,
+    branch_name: tuple[str, str] | None = None,
+) -> str:
+    """The report as one self-contained HTML page (English and Arabic). ``title`` and ``branch_name`` are
+    (English, Arabic); the title defaults to the catalogue's ``report.title``. A report with
+    ``per_branch`` (server/reports/ministry.py) is the ministry's: titled ``report.ministry.title``, with a
+    table of the branches after the key figures and each branch's breakdown after the ministry-wide
+    sections."""
+    per_branch: list[dict[str, Any]] | None = data.get("per_branch")
+    known: dict[str, dict[str, str]] = data.get("branch_names", {})
+    title_en, title_ar = title or _w("report.ministry.title" if per_branch is not None else "report.title")
+    s = data["summary"]
+    if per_branch is not None:
+        branch_ar, branch_en = both_plural("reports", "report.ministry.branches", len(per_branch))
+    else:
+        branch_en, branch_ar = branch_name or (
+            ", ".join(known.get(b, {}).get("name_en", b) for b in data["branches"]),
+            ", ".join(known.get(b, {}).get("name_ar", b) for b in data["branches"]),
+        )
+    period = data["from"] if data["from"] == data["to"] else f"{data['from']} – {data['to']}"
+    days_en, days_ar = _w("report.header.working_days", days=data["days"])
+    out = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title_en)} · {_e(period)}</title>'
+        f"<style>{CSS}</style></head><body>"
+    ]
     out.append(
-        '<div class="note"><div>A customer transferred to another service counts once in each service, as in '
-        'the ministry\'s published table (the supervisor row).</div><div dir="rtl" lang="ar" class="ar">'
-        "العميل المُحال إلى خدمة أخرى يُحسب مرة في كل خدمة، كما في جدول الوزارة المنشور (صف المشرفين).</div></div>"
+        f'<header><div><h1>{_e(title_en)} — {_e(branch_en)}</h1><div class="sub">{_e(period)} · '
+        f"{_e(days_en)}</div></div>"
+        f'<div dir="rtl" lang="ar" class="ar"><h1>{_e(title_ar)} — {_e(branch_ar)}</h1>'
+        f'<div class="sub">{_e(period)} · {_e(days_ar)}</div></div></header>'
     )
+    unknown = [b for b in data["branches"] if known.get(b, {}).get("source") == "id"]
+    if unknown:
+        ar, en = both_plural("reports", "report.branches.unknown_names", len(unknown), ids=", ".join(unknown))
+        out.append(
+            f'<div class="note"><div>{html.escape(en, quote=False)}</div>'
+            f'<div dir="rtl" lang="ar" class="ar">{html.escape(ar, quote=False)}</div></div>'
+        )
+
+    out.append(_kpis(s))
+    if per_branch is not None:
+        out.append(_branches_table(per_branch, s))
+
+    # customers per service (the ministry's table)
+    out.append(_h2(*_w("report.services.customers_per_service")))
+    out.append(_services_table(data["services"]))
+    out.append(_note("report.services.note"))
 
     # charts
     services = [r for r in data["services"] if r["customers"]]
@@ -426,55 +499,56 @@ def render_html(
         stacked=True,
         fixed_max=100,
     )
-    out.append(_h2("Charts", "رسوم بيانية"))
+    out.append(_h2(*_w("report.charts.title")))
     out.append('<div class="charts">')
     out.append(
-        f'<div class="card"><h3>{_bi("Arrivals and waits by hour", "الحضور والانتظار حسب الساعة")}</h3>'
+        f'<div class="card"><h3>{_bi(*_w("report.charts.arrivals_and_waits_by_hour"))}</h3>'
         f"{_bars_by_hour(data['hours'])}</div>"
     )
     out.append(
-        f'<div class="card"><h3>{_bi("Waiting time by service (minutes)", "مدة الانتظار حسب الخدمة (دقيقة)")}</h3>'
-        f'{wait_chart}<div class="legend"><span style="background:#0f766e"></span>mean · المتوسط'
-        f'<span style="background:#99c7c1"></span>90 % waited at most · ٩٠٪ انتظروا أقل من</div></div>'
+        f'<div class="card"><h3>{_bi(*_w("report.charts.waiting_time_by_service_minutes"))}</h3>'
+        f'{wait_chart}<div class="legend"><span style="background:#0f766e"></span>{_pair("report.charts.legend_mean")}'
+        f'<span style="background:#99c7c1"></span>{_pair("report.charts.legend_p90")}</div></div>'
     )
     out.append(
-        f'<div class="card"><h3>{_bi("Served within the 7-minute cap", "الخدمة ضمن مدة السبع دقائق")}</h3>'
-        f'{cap_chart}<div class="legend"><span style="background:#15803d"></span>within the cap · ضمن المدة'
-        f'<span style="background:#b91c1c"></span>over the cap · تجاوز المدة</div></div>'
+        f'<div class="card"><h3>{_bi(*_w("report.charts.served_within_the_7_minute_cap"))}</h3>'
+        f'{cap_chart}<div class="legend"><span style="background:#15803d"></span>{_pair("report.charts.legend_within_cap")}'
+        f'<span style="background:#b91c1c"></span>{_pair("report.charts.legend_over_cap")}</div></div>'
     )
     reasons = data["overruns"]
     reason_rows = [
         [_name(r["name_en"], r["name_ar"]), _n(r["count"]), _n(f"{r['share_pct']:.1f} %")] for r in reasons
     ]
     out.append(
-        f'<div class="card"><h3>{_bi("Why the cap was exceeded", "أسباب تجاوز المدة")}</h3>'
+        f'<div class="card"><h3>{_bi(*_w("report.charts.why_the_cap_was_exceeded"))}</h3>'
         + (
-            _table([("Reason", "السبب"), ("Overruns", "مرات التجاوز"), ("Share", "النسبة")], reason_rows)
+            _table(
+                [_w("report.charts.reason"), _w("report.charts.overruns"), _w("report.charts.share")],
+                reason_rows,
+            )
             if reasons
-            else "<p>No overruns · لا تجاوزات</p>"
+            else f"<p>{_pair('report.charts.no_overruns')}</p>"
         )
         + "</div>"
     )
     out.append("</div>")
 
     # times per service
-    out.append(
-        _h2("Waiting and service time per service (minutes)", "مدة الانتظار والخدمة حسب الخدمة (بالدقائق)")
-    )
+    out.append(_h2(*_w("report.times.waiting_and_service_time_per_service_minutes")))
     headers = [
-        ("Service", "الخدمة"),
-        ("Waits", "عدد"),
-        ("Mean wait", "متوسط الانتظار"),
-        ("Median", "الوسيط"),
-        ("90 % within", "٩٠٪ أقل من"),
-        ("Longest", "الأطول"),
-        ("Services", "عدد"),
-        ("Mean service", "متوسط الخدمة"),
-        ("Median", "الوسيط"),
-        ("90 % within", "٩٠٪ أقل من"),
-        ("Longest", "الأطول"),
-        ("Cap", "الحد"),
-        ("Within cap", "ضمن الحد"),
+        _w("report.times.service"),
+        _w("report.times.waits"),
+        _w("report.times.mean_wait"),
+        _w("report.times.median"),
+        _w("report.times.p90_within"),
+        _w("report.times.longest"),
+        _w("report.times.services"),
+        _w("report.times.mean_service"),
+        _w("report.times.median"),
+        _w("report.times.p90_within"),
+        _w("report.times.longest"),
+        _w("report.times.cap"),
+        _w("report.times.within_cap"),
     ]
     rows = [
         [
@@ -497,7 +571,7 @@ def render_html(
     out.append(_table(headers, rows))
 
     # transfers and appointments
-    out.append(_h2("Transfers", "الإحالات"))
+    out.append(_h2(*_w("report.transfers.title")))
     names = {r["service"]: (r["name_en"], r["name_ar"]) for r in data["services"]}
     rows = [
         [
@@ -509,14 +583,25 @@ def render_html(
         for t in data["transfers"]
     ]
     out.append(
-        _table([("From", "من"), ("To", "إلى"), ("To counter", "إلى شباك"), ("Customers", "العملاء")], rows)
+        _table(
+            [
+                _w("report.transfers.from"),
+                _w("report.transfers.to"),
+                _w("report.transfers.to_counter"),
+                _w("report.transfers.customers"),
+            ],
+            rows,
+        )
         if rows
-        else "<p>No transfers · لا إحالات</p>"
+        else f"<p>{_pair('report.transfers.none')}</p>"
     )
-    out.append(_h2("Appointments per branch", "المواعيد حسب الفرع"))
+    out.append(_h2(*_w("report.appointments.appointments_per_branch")))
     rows = [
         [
-            _name(a["branch"], a["branch"]),
+            _name(
+                known.get(a["branch"], {}).get("name_en", a["branch"]),
+                known.get(a["branch"], {}).get("name_ar", a["branch"]),
+            ),
             _n(a["booked"]),
             _n(a["checked_in"]),
             _n(a["late_walk_in"]),
@@ -529,23 +614,22 @@ def render_html(
     out.append(
         _table(
             [
-                ("Branch", "الفرع"),
-                ("Booked", "محجوزة"),
-                ("Checked in", "سُجّل حضورها"),
-                ("Too late: walk-in", "متأخر: حضور مباشر"),
-                ("Did not come", "لم يحضر"),
-                ("Called on time", "نودي في الوقت"),
-                ("On time", "في الوقت"),
+                _w("report.appointments.branch"),
+                _w("report.appointments.booked"),
+                _w("report.appointments.checked_in"),
+                _w("report.appointments.too_late_walk_in"),
+                _w("report.appointments.did_not_come"),
+                _w("report.appointments.called_on_time"),
+                _w("report.appointments.on_time"),
             ],
             rows,
         )
         if rows
-        else "<p>No appointments · لا مواعيد</p>"
+        else f"<p>{_pair('report.appointments.none')}</p>"
     )
 
     # counters and staff
     pause_codes = sorted({k for r in data["counters"] + data["staff"] for k in r["paused_min"]})
-    pause_names = {"break": "استراحة", "prayer": "صلاة", "back_office": "عمل مكتبي", "meeting": "اجتماع"}
 
     def work_rows(items: list[dict[str, Any]], first: str) -> list[list[str]]:
         result = []
@@ -574,41 +658,41 @@ def render_html(
         return result
 
     work_headers = [
-        ("Finished", "أُنجز"),
-        ("Transferred", "أُحيل"),
-        ("No-shows", "لم يحضر"),
-        ("Mean service (min)", "متوسط الخدمة (د)"),
-        ("Open (min)", "مفتوح (د)"),
-        ("Busy (min)", "مشغول (د)"),
-        ("Busy", "الانشغال"),
-        ("Idle (min)", "متاح بلا عميل (د)"),
-        ("Idle while customers waited (min)", "متاح والعملاء ينتظرون (د)"),
+        _w("report.work.finished"),
+        _w("report.work.transferred"),
+        _w("report.work.no_shows"),
+        _w("report.work.mean_service_min"),
+        _w("report.work.open_min"),
+        _w("report.work.busy_min"),
+        _w("report.work.busy"),
+        _w("report.work.idle_min"),
+        _w("report.work.idle_while_customers_waited_min"),
     ] + [
-        (f"Paused: {code.replace('_', ' ')} (min)", f"توقف: {pause_names.get(code, code)} (د)")
+        (
+            _w("report.work.paused", reason=code.replace("_", " "))[0],
+            _w("report.work.paused", reason=_pause_name_ar(code))[1],
+        )
         for code in pause_codes
     ]
-    out.append(_h2("Counters", "الشبابيك"))
+    if per_branch is None:  # the ministry's report shows each branch's counters in its own part
+        out.append(_h2(*_w("report.work.counters")))
+        out.append(
+            _table(
+                [_w("report.work.counter"), _w("report.work.staff"), *work_headers],
+                work_rows(data["counters"], "counter"),
+            )
+        )
+    out.append(_h2(*_w("report.work.staff_title")))
     out.append(
         _table(
-            [("Counter", "الشباك"), ("Staff", "الموظف")] + work_headers,
-            work_rows(data["counters"], "counter"),
+            [_w("report.work.staff"), _w("report.work.counters"), *work_headers],
+            work_rows(data["staff"], "staff"),
         )
     )
-    out.append(_h2("Staff", "الموظفون"))
-    out.append(
-        _table(
-            [("Staff", "الموظف"), ("Counters", "الشبابيك")] + work_headers, work_rows(data["staff"], "staff")
-        )
-    )
-    out.append(
-        '<div class="note"><div>"Idle while customers waited": the counter was open, not paused and free while '
-        "a customer it may call (by the branch's rules) was waiting — time to look into.</div>"
-        '<div dir="rtl" lang="ar" class="ar">«متاح والعملاء ينتظرون»: الشباك مفتوح وغير متوقف ولا عميل عنده، بينما '
-        "ينتظر عميل يحق للشباك مناداته وفق قواعد الفرع.</div></div>"
-    )
+    out.append(_note("report.work.note"))
 
     # by hour
-    out.append(_h2("Arrivals and waits by hour of day", "الحضور والانتظار حسب ساعة اليوم"))
+    out.append(_h2(*_w("report.hours.arrivals_and_waits_by_hour_of_day")))
     rows = [
         [
             _name(h["hour"], ""),
@@ -624,22 +708,126 @@ def render_html(
     out.append(
         _table(
             [
-                ("Hour", "الساعة"),
-                ("Arrivals", "الحضور"),
-                ("Walk-ins", "مباشر"),
-                ("Appointments", "بموعد"),
-                ("Per day", "في اليوم"),
-                ("Mean wait (min)", "متوسط الانتظار"),
-                ("90 % within (min)", "٩٠٪ أقل من"),
+                _w("report.hours.hour"),
+                _w("report.hours.arrivals"),
+                _w("report.hours.walk_ins"),
+                _w("report.hours.appointments"),
+                _w("report.hours.per_day"),
+                _w("report.hours.mean_wait_min"),
+                _w("report.hours.p90_within_min"),
             ],
             rows,
         )
     )
-    out.append(
-        '<div class="note"><div>Wait: from taking the ticket (an appointment holder who came early: from the '
-        'slot) to being called. "90 % within": nine customers in ten waited at most this long.</div>'
-        '<div dir="rtl" lang="ar" class="ar">الانتظار: من أخذ التذكرة (ولصاحب الموعد الذي حضر مبكرًا: من وقت '
-        "موعده) حتى المناداة. «٩٠٪ أقل من»: تسعة من كل عشرة عملاء انتظروا هذه المدة أو أقل.</div></div>"
-    )
+    out.append(_note("report.hours.note"))
+    for part in per_branch or []:
+        out.append(_branch_part(part))
     out.append("</body></html>\n")
+    return "".join(out)
+
+
+def _pct_cell(value: float) -> str:
+    return _n(f"{value:.1f} %")
+
+
+def _branches_table(per_branch: list[dict[str, Any]], total: dict[str, Any]) -> str:
+    """One row per branch (named in both languages) with its key figures, and the ministry's total."""
+    headers = [
+        _w("report.branches.branch"),
+        _w("report.services.customers"),
+        _w("report.services.walk_ins"),
+        _w("report.services.appointments"),
+        _w("report.services.finished"),
+        _w("report.services.no_shows"),
+        _w("report.services.cancelled"),
+        _w("report.kpi.mean_wait_min"),
+        _w("report.kpi.p90_waited_at_most_min"),
+        _w("report.kpi.served_within_the_cap"),
+        _w("report.kpi.appointments_called_on_time"),
+        _w("report.kpi.counters_busy"),
+    ]
+
+    def cells(s: dict[str, Any]) -> list[str]:
+        return [
+            _n(s["customers"]),
+            _n(s["walk_ins"]),
+            _n(s["appointments"]),
+            _n(s["served"]),
+            _n(s["no_shows"]),
+            _n(s["cancelled"]),
+            _n(s["mean_wait_min"]),
+            _n(s["p90_wait_min"]),
+            _pct_cell(s["within_cap_pct"]),
+            _pct_cell(s["appointments_on_time_pct"]),
+            _pct_cell(s["utilization_pct"]),
+        ]
+
+    rows = [[_name(part["name_en"], part["name_ar"]), *cells(part["summary"])] for part in per_branch]
+    return (
+        _h2(*_w("report.branches.title"))
+        + _table(headers, rows, [_name(*_w("report.branches.ministry_total")), *cells(total)])
+        + _note("report.branches.note")
+    )
+
+
+def _branch_part(part: dict[str, Any]) -> str:
+    """A branch's own breakdown: its key figures, customers per service, days and counters."""
+    id_en, id_ar = ("", "") if part["name_source"] == "id" else _w("report.branch.id", id=part["branch"])
+    out = [
+        f'<section class="branch" id="branch-{_e(part["branch"])}">'
+        f'<h2 class="branch-title"><span>{_e(part["name_en"])} <small>{_e(id_en)}</small></span>'
+        f'<span class="ar" dir="rtl" lang="ar">{_e(part["name_ar"])} <small>{_e(id_ar)}</small></span></h2>',
+        _kpis(part["summary"]),
+        f"<h3>{_bi(*_w('report.branch.services'))}</h3>",
+        _services_table(part["services"]),
+        f"<h3>{_bi(*_w('report.branch.days'))}</h3>",
+        _table(
+            [
+                _w("report.branch.day"),
+                _w("report.services.customers"),
+                _w("report.hours.mean_wait_min"),
+                _w("report.hours.p90_within_min"),
+            ],
+            [
+                [_name(d["day"], ""), _n(d["customers"]), _n(d["mean_wait_min"]), _n(d["p90_wait_min"])]
+                for d in part["per_day"]
+            ],
+        ),
+        f"<h3>{_bi(*_w('report.branch.counters'))}</h3>",
+    ]
+    counters = part["counters"]
+    out.append(
+        _table(
+            [
+                _w("report.work.counter"),
+                _w("report.work.staff"),
+                _w("report.work.finished"),
+                _w("report.work.transferred"),
+                _w("report.work.no_shows"),
+                _w("report.work.mean_service_min"),
+                _w("report.work.open_min"),
+                _w("report.work.busy_min"),
+                _w("report.work.busy"),
+                _w("report.work.idle_while_customers_waited_min"),
+            ],
+            [
+                [
+                    _name(r["name_en"], r["name_ar"]),
+                    _n(r["staff"]),
+                    _n(r["served"]),
+                    _n(r["transferred"]),
+                    _n(r["no_shows"]),
+                    _n(r["mean_service_min"]),
+                    _n(r["open_min"], 0),
+                    _n(r["busy_min"], 0),
+                    _pct_cell(r["utilization_pct"]),
+                    _n(r["idle_while_waiting_min"], 0),
+                ]
+                for r in counters
+            ],
+        )
+        if counters
+        else f"<p>{_pair('report.branch.no_counters')}</p>"
+    )
+    out.append("</section>")
     return "".join(out)

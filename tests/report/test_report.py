@@ -9,6 +9,7 @@ import os
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,7 @@ from server.core.config import load_default_config, parse_branch_config
 from server.core.engine import (
     CallNext,
     CloseCounter,
+    EngineCommand,
     Finish,
     IssueTicket,
     NoShow,
@@ -56,7 +58,7 @@ def write_day(url: str, branch: str = "hq") -> None:
     try:
         hall = Hall.open(config, journal, b"")
         hall.tick(at("07:00"))
-        steps = [
+        steps: list[tuple[str, EngineCommand]] = [
             ("07:30", OpenCounter(3, "amal")),
             ("07:30", OpenCounter(7, "badr")),
             ("07:30", IssueTicket("inquiry")),
@@ -98,7 +100,7 @@ def db(tmp_path: Path) -> str:
     return url
 
 
-def check_figures(data: dict, branch: str = "hq") -> None:
+def check_figures(data: dict[str, Any], branch: str = "hq") -> None:
     s = data["summary"]
     assert (s["customers"], s["walk_ins"], s["appointments"], s["transfers"]) == (4, 4, 0, 1)
     assert (s["served"], s["no_shows"], s["cancelled"]) == (3, 1, 0)
@@ -201,8 +203,8 @@ class _no_exit:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc: object) -> bool:
-        return False
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def test_bad_date_exit_code(db: str) -> None:
