@@ -8,8 +8,12 @@ The first half of each branch's customers are served with the links up: replicat
 row at HQ) p50/p99 over every commit. Then every link is cut and the second half is served (several hours
 of a real hall's traffic, more than the one-hour cut of the goal): WAL retained by each branch's slot at the
 end of the cut. Then the links return: catch-up time until HQ's copy of every branch equals the branch's
-journal (count, last seq, SHA-256). Refused commands at the branches are counted (must be 0). The HQ live
-view is not built yet, so its update latency is not measured. Uses the private clusters of tests/network.
+journal (count, last seq, SHA-256). Refused commands at the branches are counted (must be 0).
+HQ view update latency: the HQ live view (``dawr hq``, server/network/hq_view.py, its default 0.2 s poll of
+HQ's journal) runs at HQ with a supervisor's feed open (``GET /feed``, server-sent events) during the
+links-up half; for every commit at a branch, the time until a feed frame carrying that branch's seq was
+received (event at a branch -> replication -> HQ's mirror -> feed delivered). Uses the private clusters
+of tests/network.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +31,7 @@ import psycopg
 
 from server.network import replication
 from tests.network.clusters import PG_BIN, PgCluster, available, drop_template, wait_until
+from tests.network.hq_client import Feed, add_hq_staff, login, running_view, session_cookie
 from tests.network.proxy import LinkProxy
 from tests.network.workload import BranchDriver, LagProbe, percentile, run_branches
 
@@ -80,20 +86,31 @@ def main() -> int:
         drivers = [BranchDriver(branch_urls[b], b, issue_every=4) for b in ids]
         steps_half = args.customers * 4 // 2
 
-        with LagProbe(hq.url, ids) as probe:
-            t0 = time.monotonic()
-            run_branches(drivers, steps_half, args.pace)
-            live_seconds = time.monotonic() - t0
-            for branch_id in ids:
-                wait_until(
-                    lambda b=branch_id: _same(hq.url, branch_urls[b], b), 60, f"{branch_id} live", 0.05
-                )
+        add_hq_staff(hq.url)
+        with running_view(hq.url, ids, interval=0.2) as view, FeedProbe(view.url, ids) as feed:
+            with LagProbe(hq.url, ids) as probe:
+                t0 = time.monotonic()
+                run_branches(drivers, steps_half, args.pace)
+                live_seconds = time.monotonic() - t0
+                for branch_id in ids:
+                    wait_until(
+                        lambda b=branch_id: _same(hq.url, branch_urls[b], b), 60, f"{branch_id} live", 0.05
+                    )
+            wait_until(
+                lambda: all(feed.newest(d.branch_id) >= d.hall.last_seq for d in drivers), 30, "feed", 0.05
+            )
         lags = [lag for d in drivers for lag in probe.lags(d)]
+        view_lags = [lag for d in drivers for lag in feed.lags(d)]
         commits = sum(len(d.commits) for d in drivers)
         print(
             f"links up: {commits} commits in {live_seconds:.1f} s ({commits / live_seconds:.0f}/s over "
             f"{len(ids)} branches); replication lag p50 {percentile(lags, 50) * 1000:.0f} ms, "
             f"p99 {percentile(lags, 99) * 1000:.0f} ms, max {max(lags) * 1000:.0f} ms"
+        )
+        print(
+            f"HQ view update latency (event at a branch -> feed delivered, {len(view_lags)} commits, "
+            f"{feed.frames} frames): p50 {percentile(view_lags, 50) * 1000:.0f} ms, "
+            f"p99 {percentile(view_lags, 99) * 1000:.0f} ms, max {max(view_lags) * 1000:.0f} ms"
         )
 
         for to_branch, to_hq in links.values():
@@ -151,6 +168,54 @@ def main() -> int:
         for cluster in clusters:
             cluster.destroy()
         drop_template()
+
+
+class FeedProbe:
+    """A supervisor's ``GET /feed`` of the HQ view read in a thread: when each branch's seq first arrived."""
+
+    def __init__(self, base: str, branches: list[str]) -> None:
+        self.base = base
+        self.seen: dict[str, list[tuple[int, float]]] = {b: [] for b in branches}
+        self.frames = 0
+        self.feed = Feed(base, session_cookie(login(base, "sup")))
+        self.feed.next()  # the view is up and this feed is live
+        self.started = time.monotonic()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def __enter__(self) -> FeedProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.feed.close()
+        self._thread.join(timeout=10)
+
+    def _read(self) -> None:
+        try:
+            while True:
+                data = self.feed.next()
+                self.frames += 1
+                for branch in data["branches"]:
+                    marks = self.seen.get(branch["id"])
+                    if marks is not None and (not marks or branch["last_seq"] > marks[-1][0]):
+                        marks.append((branch["last_seq"], self.feed.received_at))
+        except (EOFError, OSError, ValueError):
+            return
+
+    def newest(self, branch_id: str) -> int:
+        marks = self.seen[branch_id]
+        return marks[-1][0] if marks else 0
+
+    def lags(self, driver: BranchDriver) -> list[float]:
+        marks = self.seen[driver.branch_id]
+        out = []
+        for seq, committed in driver.commits:
+            if committed < self.started:
+                continue  # committed before the feed was open
+            arrived = next((t for s, t in marks if s >= seq), None)
+            if arrived is not None:
+                out.append(max(0.0, arrived - committed))
+        return out
 
 
 def _same(hq_url: str, branch_url: str, branch_id: str) -> bool:

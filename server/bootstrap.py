@@ -50,8 +50,10 @@ SYSTEM_PACKAGES = [
 
 
 # Only for `test`: PostgreSQL server binaries for the private clusters of tests/network (logical
-# replication with row filters needs 15+), and runuser (util-linux) to start them as user postgres.
-TEST_PACKAGES = ["util-linux"]
+# replication with row filters needs 15+), runuser (util-linux) to start them as user postgres, and
+# Debian's chromium + chromium-driver for the HQ view's real-browser test (tests/network/test_hq_browser.py,
+# driven by selenium).
+TEST_PACKAGES = ["util-linux", "chromium", "chromium-driver"]
 POSTGRES_MIN = 15
 
 

@@ -37,6 +37,7 @@ PARTS: tuple[str, ...] = (
     "server.sim.cli",
     "server.reports.cli",
     "server.network.cli",
+    "server.network.hq_view",
 )
 """The modules that add ``dawr`` subcommands, in the order ``dawr --help`` lists them. Each has one
 registrar, ``register(subparsers)``; a part not installed in this build is skipped."""

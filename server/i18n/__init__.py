@@ -24,7 +24,7 @@ from typing import Final
 LANGUAGES: Final = ("ar", "en")
 """The languages every catalogue has, Arabic first."""
 
-DOMAINS: Final = ("common", "server", "reports", "ticket", "kiosk", "board", "counter")
+DOMAINS: Final = ("common", "server", "reports", "ticket", "kiosk", "board", "counter", "network")
 """One catalogue per part: words more than one part shows go to ``common``."""
 
 LOCALE_DIR: Final = Path(__file__).with_name("locale")

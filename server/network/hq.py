@@ -38,8 +38,12 @@ from server.store.journal import Journal
 log = logging.getLogger("dawr.hq")
 
 JOURNAL_PREFIX = "dawr_journal_"
-STALE_AFTER_SECONDS = 90.0
-"""A link that is up but silent this long (no message, not even a keepalive) counts as cut off."""
+STALE_AFTER_SECONDS = 45.0
+"""A link that is up but silent this long counts as cut off: an idle link still hears from the branch
+about every 10 s (keepalives; measured with PostgreSQL 15's defaults), a black-holed WAN link is only
+dropped by PostgreSQL after ``wal_receiver_timeout`` (60 s)."""
+FIGURES_EVERY = 1.0
+"""Seconds between two computations of a busy branch's day figures (longest / mean wait, cap, on time)."""
 PERSONAL_FIELDS = ("national_id", "customer_name", "name", "phone", "mobile", "staff", "username", "token")
 """Words no key of the feed may be (checked by the tests on the real feed)."""
 
@@ -112,6 +116,7 @@ class _Branch:
     figures: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
     dirty: bool = True
+    figures_at: float = 0.0
 
 
 class HqLive:
@@ -145,6 +150,10 @@ class HqLive:
         names = registry_names(self.engine) | self.fixed_names
         changed = False
         with self._lock:
+            for branch_id, link in links.items():  # a stopped worker forgets its last message: keep it
+                before = self.links.get(branch_id)
+                if link.last_contact is None and before is not None:
+                    link.last_contact = before.last_contact
             if {b: vars(s) for b, s in links.items()} != {b: vars(s) for b, s in self.links.items()}:
                 self.links = links
                 changed = True
@@ -188,7 +197,11 @@ class HqLive:
 
     # ------------------------------------------------------------------------------------ figures
     def _day_figures(self, branch: _Branch) -> dict[str, Any]:
-        if branch.dirty:
+        """The day's report figures of the branch (``dawr report``'s definitions), recomputed from the
+        day's events at most every ``FIGURES_EVERY`` seconds: the counters, queues and seq of the feed
+        are current at every frame, the day's averages may lag them by that much."""
+        if branch.dirty and (not branch.figures or time.monotonic() - branch.figures_at >= FIGURES_EVERY):
+            branch.figures_at = time.monotonic()
             figures = analyze(branch.events, branch.mirror.config, branch=branch.mirror.branch_id)
             waits = figures.customer_waits()
             served = figures.served_visits()
@@ -222,8 +235,11 @@ class HqLive:
         age = max(0.0, (now - newest).total_seconds()) if newest is not None else None
         stale = not link.connected or (age is not None and age > STALE_AFTER_SECONDS and link.connected)
         services = {service.id: service for service in config.services}
+        order = {service_id: index for index, service_id in enumerate(services)}
         waiting = []
-        for service_id, count in picture.waiting.items():
+        for service_id, count in sorted(
+            picture.waiting.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])
+        ):
             service = services.get(service_id)
             waiting.append(
                 {
@@ -284,6 +300,7 @@ class Refresher:
         self.changed = threading.Condition()
         self.healthy = True
         self.snapshot = b""
+        self.data: dict[str, Any] = {"branches": []}
         self.serial = 0
         """Grows with every new snapshot."""
         self._built_at = 0.0
@@ -330,6 +347,7 @@ class Refresher:
             snapshot = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
             with self.changed:
                 self.snapshot = snapshot
+                self.data = data
                 self.serial += 1
                 self._built_at = moment
                 self.changed.notify_all()
@@ -338,8 +356,9 @@ class Refresher:
         while not self._stop.wait(self.interval):
             self._step()
 
-    def wait(self, after: int, timeout: float) -> tuple[int, bytes]:
-        """The newest snapshot once its serial is past ``after`` (or at ``timeout``): (serial, JSON)."""
+    def wait(self, after: int, timeout: float) -> tuple[int, bytes, dict[str, Any]]:
+        """The newest snapshot once its serial is past ``after`` (or at ``timeout``): (serial, JSON, the
+        same as a dict — not to be modified)."""
         with self.changed:
             self.changed.wait_for(lambda: self.serial > after or self._stop.is_set(), timeout)
-            return self.serial, self.snapshot
+            return self.serial, self.snapshot, self.data

@@ -11,6 +11,8 @@ margin:0;background:#eef1f4;color:#1b1f23;line-height:1.45}
 padding:.9rem 1.5rem}
 .top h1{font-size:1.5rem;margin:0}
 .top .secondary{margin:.1rem 0 0;opacity:.85;font-size:.95rem}
+html[dir=rtl] .secondary{text-align:right}
+html[dir=ltr] .secondary{text-align:left}
 .top .subtitle{margin:.35rem 0 0;font-size:.85rem;opacity:.8}
 .top nav{display:flex;gap:.75rem;align-items:center;flex-wrap:wrap}
 .top a,.top button{color:#fff;background:#ffffff22;border:1px solid #ffffff66;border-radius:.4rem;padding:.35rem .8rem;

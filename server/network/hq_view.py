@@ -27,9 +27,11 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -46,7 +48,7 @@ from server.core.errors import ConfigError, JournalError
 from server.i18n import LANGUAGES, text
 from server.network.hq import HqLive, Refresher
 from server.network.hq_assets import PAGE_CSS, PAGE_JS
-from server.store.staff import StaffError, StaffStore
+from server.store.staff import Session, StaffError, StaffStore
 
 log = logging.getLogger("dawr.hq")
 
@@ -57,6 +59,9 @@ SESSION_HOURS = 12
 SESSION_CHECK_SECONDS = 10.0
 """How often an open feed checks that its session is still valid (logged out, disabled at HQ...)."""
 MAX_FORM_BYTES = 4096
+LOGIN_FAILURES = 10
+LOGIN_WINDOW_SECONDS = 300.0
+"""After this many failed logins for one account from one address within the window, they wait (429)."""
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 DOMAIN = "network"
 
@@ -139,7 +144,7 @@ def _document(lang: str, title_key: str, body: str, *, script: bool = False) -> 
 
 def _top(lang: str, *, logged_in: bool) -> str:
     other = _other(lang)
-    switch = f'<a class="lang" href="?lang={other}" lang="{other}" hreflang="{other}">{escape(_t("hq.lang.switch", lang))}</a>'
+    switch = f'<a class="lang" href="?lang={other}" lang="{other}" hreflang="{other}">{escape(_t("hq.lang.name", other))}</a>'
     logout = (
         f'<form method="post" action="/logout"><input type="hidden" name="lang" value="{lang}">'
         f'<button type="submit">{escape(_t("hq.logout", lang))}</button></form>'
@@ -208,10 +213,39 @@ class HqHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], refresher: Refresher, staff: StaffStore) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        refresher: Refresher,
+        staff: StaffStore,
+        *,
+        secure_cookie: bool = False,
+    ) -> None:
         super().__init__(address, HqHandler)
         self.refresher = refresher
         self.staff = staff
+        self.cookie_flags = "; Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if secure_cookie else "")
+        self._failures: dict[str, deque[float]] = {}
+        self._failures_lock = threading.Lock()
+
+    def throttled(self, address: str) -> float:
+        """Seconds ``address`` must still wait before its next login attempt (0: it may try)."""
+        with self._failures_lock:
+            marks = self._failures.get(address)
+            if not marks:
+                return 0.0
+            now = time.monotonic()
+            while marks and now - marks[0] > LOGIN_WINDOW_SECONDS:
+                marks.popleft()
+            if len(marks) < LOGIN_FAILURES:
+                return 0.0
+            return max(1.0, LOGIN_WINDOW_SECONDS - (now - marks[0]))
+
+    def failed_login(self, address: str) -> None:
+        with self._failures_lock:
+            if len(self._failures) > 10_000:  # many addresses: forget the oldest record
+                self._failures.pop(next(iter(self._failures)))
+            self._failures.setdefault(address, deque(maxlen=LOGIN_FAILURES)).append(time.monotonic())
 
     def clock(self) -> datetime:
         return datetime.now(UTC)
@@ -340,11 +374,23 @@ class HqHandler(BaseHTTPRequestHandler):
         token = morsel.value if morsel is not None else ""
         return token if TOKEN.match(token) else None
 
-    def _session_ok(self, token: str | None) -> bool:
+    def _session(self, token: str | None) -> Session | None:
+        """The live session of ``token`` if its role may use the view."""
         if token is None:
-            return False
+            return None
         session = self.server.staff.resume(token, self.server.clock())
-        return session is not None and session.role in ALLOWED_ROLES
+        return session if session is not None and session.role in ALLOWED_ROLES else None
+
+    def _session_ok(self, token: str | None) -> bool:
+        return self._session(token) is not None
+
+    def _scope(self, session: Session) -> frozenset[str] | None:
+        """The branches the session may see: an admin every branch, a supervisor the branches the
+        account is granted (None: every branch)."""
+        if session.role == "admin":
+            return None
+        account = self.server.staff.account(session.username)
+        return frozenset() if account is None else account.branches
 
     def _form(self) -> dict[str, str]:
         length_text = self.headers.get("Content-Length")
@@ -392,6 +438,16 @@ class HqHandler(BaseHTTPRequestHandler):
                 HTTPStatus.BAD_REQUEST, "text/html; charset=utf-8", login_html(self.lang, "hq.login.failed")
             )
             return
+        address = f"{self.client_address[0]} {username}"  # per address and account: one guesser
+        wait = self.server.throttled(address)  # cannot lock everybody out through a proxy
+        if wait:
+            self._send(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "text/html; charset=utf-8",
+                login_html(self.lang, "hq.login.throttled", username),
+                [("Retry-After", str(round(wait)))],
+            )
+            return
         store = self.server.staff
         now = self.server.clock()
         try:
@@ -399,6 +455,7 @@ class HqHandler(BaseHTTPRequestHandler):
         except StaffError:  # not granted at a branch: the HQ store checks no grant; kept for safety
             session = None
         if session is None:
+            self.server.failed_login(address)
             self._send(
                 HTTPStatus.UNAUTHORIZED,
                 "text/html; charset=utf-8",
@@ -413,9 +470,7 @@ class HqHandler(BaseHTTPRequestHandler):
                 login_html(self.lang, "hq.login.not_allowed", username),
             )
             return
-        cookie = (
-            f"{COOKIE}={session.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_HOURS * 3600}"
-        )
+        cookie = f"{COOKIE}={session.token}{self.server.cookie_flags}; Max-Age={SESSION_HOURS * 3600}"
         self._redirect(f"/?lang={self.lang}", [("Set-Cookie", cookie)])
 
     def post_logout(self) -> None:
@@ -425,15 +480,16 @@ class HqHandler(BaseHTTPRequestHandler):
             session = self.server.staff.resume(token, self.server.clock())
             if session is not None:
                 self.server.staff.revoke(session.digest)
-        gone = f"{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        gone = f"{COOKIE}={self.server.cookie_flags}; Max-Age=0"
         self._redirect(f"/login?lang={self.lang}", [("Set-Cookie", gone)])
 
     def get_feed(self) -> None:
         token = self._token()
-        if not self._session_ok(token):
+        session = self._session(token)
+        if session is None:
             self._send(HTTPStatus.UNAUTHORIZED, "text/plain; charset=utf-8", b"log in first\n")
             return
-        assert token is not None
+        scope = self._scope(session)
         refresher = self.server.refresher
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -446,15 +502,20 @@ class HqHandler(BaseHTTPRequestHandler):
         serial = 0
         self.wfile.write(b"retry: 2000\n\n")
         while not refresher.stopped:
-            serial, snapshot = refresher.wait(serial, 15.0)
+            serial, snapshot, data = refresher.wait(serial, 15.0)
+            if scope is not None:
+                mine = [branch for branch in data["branches"] if branch["id"] in scope]
+                snapshot = json.dumps({**data, "branches": mine}, ensure_ascii=False).encode()
             self.wfile.write(b"event: state\ndata: " + snapshot + b"\n\n")
             self.wfile.flush()
             if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
                 checked = time.monotonic()
-                if not self._session_ok(token):
+                session = self._session(token)
+                if session is None:
                     self.wfile.write(b"event: logout\ndata: {}\n\n")
                     self.wfile.flush()
                     return
+                scope = self._scope(session)
 
     def get_js(self) -> None:
         self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", PAGE_JS.encode())
@@ -493,12 +554,13 @@ class HqView:
         port: int = DEFAULT_PORT,
         interval: float = 0.2,
         scrypt_n: int | None = None,
+        secure_cookie: bool = False,
     ) -> None:
         self.live = HqLive(engine, configs)
         self.refresher = Refresher(self.live, interval=interval)
         self.staff = StaffStore(engine, scrypt_n=scrypt_n)
         try:
-            self.http = HqHttpServer((host, port), self.refresher, self.staff)
+            self.http = HqHttpServer((host, port), self.refresher, self.staff, secure_cookie=secure_cookie)
         except OSError as problem:
             raise ConfigError(f"cannot listen on {host}:{port}: {problem.strerror or problem}") from None
         self._thread = threading.Thread(target=self.http.serve_forever, name="hq-http", daemon=True)
@@ -520,14 +582,29 @@ class HqView:
 
 
 def _cmd_hq(args: argparse.Namespace) -> int:
+    from sqlalchemy import text as sql_text
+    from sqlalchemy.exc import SQLAlchemyError
+
     from server.core.config import load_branch_config
-    from server.network.replication import libpq_url
+    from server.network.replication import libpq_url, safe_url
     from server.store.journal import make_engine
 
     configs = [load_branch_config(path) for path in args.config or []]
     engine = make_engine(libpq_url(args.db))
-    view = HqView(engine, configs, host=args.host, port=args.port)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sql_text("SELECT 1 FROM journal_events LIMIT 1"))
+    except SQLAlchemyError as problem:
+        engine.dispose()
+        first = str(problem.orig if hasattr(problem, "orig") else problem).strip().splitlines()[0]
+        raise JournalError(f"the HQ database at {safe_url(args.db)} cannot be read: {first}") from None
+    view = HqView(engine, configs, host=args.host, port=args.port, secure_cookie=args.secure_cookie)
     view.start()
+
+    def _terminate(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd stop) ends it like Ctrl+C
+
+    signal.signal(signal.SIGTERM, _terminate)
     print(f"HQ live view on {view.url}/ (log in as a supervisor or admin of HQ; Ctrl+C stops)", flush=True)
     try:
         while True:
@@ -549,6 +626,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--config",
         action="append",
         help="a branch TOML file: its services and counters (repeat; default: the shipped hall)",
+    )
+    hq.add_argument(
+        "--secure-cookie",
+        action="store_true",
+        help="mark the session cookie Secure (when a TLS reverse proxy serves the view)",
     )
     hq.set_defaults(func=_cmd_hq)
 

@@ -12,9 +12,11 @@ import os
 import shutil
 import time
 import tomllib
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +24,14 @@ from server.core.engine import CallNext, CheckIn, ImportAppointments, IssueTicke
 from server.core.events import Booking
 from server.store.branches import BranchRegistry
 from server.store.journal import Journal
+from tests.network import workload
 from tests.network.clusters import wait_until
 from tests.network.conftest import Network
 from tests.network.hq_client import PASSWORD, add_hq_staff, running_view
 from tests.network.workload import BranchDriver
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -38,7 +44,9 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 def _browser_missing() -> str | None:
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        return "Debian chromium + chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        return (
+            "Debian chromium + chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        )
     try:
         import selenium  # noqa: F401
     except ImportError:
@@ -47,7 +55,7 @@ def _browser_missing() -> str | None:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
+def browser() -> Iterator[WebDriver]:
     reason = _browser_missing()
     if reason:
         if os.environ.get("DAWR_REQUIRE_NETWORK_TESTS"):
@@ -77,9 +85,9 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
-def _card(driver: object, branch_id: str) -> dict[str, str]:
+def _card(driver: WebDriver, branch_id: str) -> dict[str, str]:
     """The branch card's data attributes (read by script: what the page shows now)."""
-    value = driver.execute_script(  # type: ignore[attr-defined]
+    value: dict[str, str] | None = driver.execute_script(
         "const c = document.querySelector(`section[data-branch='${arguments[0]}']`);"
         "return c ? {seq: c.dataset.lastSeq, waiting: c.dataset.waiting, stale: c.dataset.stale,"
         " text: c.innerText} : null;",
@@ -88,32 +96,54 @@ def _card(driver: object, branch_id: str) -> dict[str, str]:
     return value or {}
 
 
-def _wait(condition: object, timeout: float, what: str) -> None:
+def _wait(condition: Callable[[], Any], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.1)
     raise AssertionError(f"the page did not show {what} within {timeout} s")
 
 
-def _busy_hall(network: Network) -> dict[str, BranchDriver]:
+class _HallClock:
+    """The halls' clock for the screenshots: the morning's commands spread over the last ~40 minutes
+    (never before the local midnight), so that the page shows real waits; then real time."""
+
+    def __init__(self) -> None:
+        real = datetime.now(UTC)
+        midnight = real.astimezone(ZoneInfo("Asia/Bahrain")).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        self.moment = max(real - timedelta(minutes=40), midnight.astimezone(UTC) + timedelta(minutes=1))
+
+    def __call__(self) -> datetime:
+        self.moment = min(datetime.now(UTC), self.moment + timedelta(seconds=25))
+        return self.moment
+
+
+def _busy_hall(network: Network, monkeypatch: pytest.MonkeyPatch) -> dict[str, BranchDriver]:
+    monkeypatch.setattr(workload, "now", _HallClock())
     halls = {b: BranchDriver(branch.url, b) for b, branch in network.branches.items()}
     halls["a"].run(57)
     halls["b"].run(33)
     now = datetime.now(UTC)
     hall = halls["a"].hall
-    booking = Booking("REF-BROWSER", "000000000", "nobody", "00000000", "mazaya", "a", now.replace(microsecond=0))
+    booking = Booking(
+        "REF-BROWSER", "000000000", "nobody", "00000000", "mazaya", "a", now.replace(microsecond=0)
+    )
     hall.handle(ImportAppointments((booking,)), now)
     hall.handle(CheckIn(reference="REF-BROWSER", token="browser-appointment"), now)
     hall.handle(OpenCounter(1, "clerk1"), now)
     hall.handle(CallNext(1), now)
     halls["b"].hall.handle(OpenCounter(7, "clerk7"), now)
     halls["b"].hall.handle(PauseCounter(7, next(iter(halls["b"].config.labels("pause_reasons")))), now)
+    monkeypatch.undo()
     return halls
 
 
-def test_ticket_at_a_branch_appears_in_the_browser_without_reload(network: Network, browser: object) -> None:
+def test_ticket_at_a_branch_appears_in_the_browser_without_reload(
+    network: Network, browser: WebDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from selenium.webdriver.common.by import By
 
     driver = browser
@@ -126,25 +156,31 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(network: Netwo
             registry.put(branch_id, entry["name_ar"], entry["name_en"])
     finally:
         journal.close()
-    halls = _busy_hall(network)
+    halls = _busy_hall(network, monkeypatch)
     try:
         for branch_id in halls:
             network.wait_converged(branch_id, 30)
         with running_view(network.hq.url, ["a", "b"]) as view:
-            driver.get(view.url + "/")  # type: ignore[attr-defined]
-            assert "/login" in driver.current_url  # type: ignore[attr-defined]
-            driver.find_element(By.ID, "username").send_keys("sup")  # type: ignore[attr-defined]
-            driver.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
-            driver.find_element(By.ID, "login").click()  # type: ignore[attr-defined]
+            driver.get(view.url + "/")
+            assert "/login" in driver.current_url
+            driver.find_element(By.ID, "username").send_keys("sup")
+            driver.find_element(By.ID, "password").send_keys("wrong password")
+            driver.find_element(By.ID, "login").click()
+            refusal = driver.find_element(By.CSS_SELECTOR, ".error")
+            assert refusal.is_displayed() and "/login" in driver.current_url
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(SHOTS / "hq-login-ar.png"))
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            driver.find_element(By.ID, "login").click()
             _wait(lambda: _card(driver, "a").get("seq") == str(halls["a"].hall.last_seq), 30, "branch a")
-            html = driver.find_element(By.TAG_NAME, "html")  # type: ignore[attr-defined]
+            html = driver.find_element(By.TAG_NAME, "html")
             assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
-            cookies = {c["name"]: c for c in driver.get_cookies()}  # type: ignore[attr-defined]
+            cookies = {c["name"]: c for c in driver.get_cookies()}
             assert cookies["dawr_hq_session"]["httpOnly"] is True
-            assert driver.execute_script("return document.cookie") == ""  # type: ignore[attr-defined]
+            assert driver.execute_script("return document.cookie") == ""
 
             # Mark this page load; a reload would lose the mark and add a navigation entry.
-            driver.execute_script("window.dawrMark = 'still-the-same-page';")  # type: ignore[attr-defined]
+            driver.execute_script("window.dawrMark = 'still-the-same-page';")
             before = _card(driver, "a")
             halls["a"].hall.handle(IssueTicket("inquiry", token="browser-walk-in"), datetime.now(UTC))
             assert halls["a"].hall.last_seq > int(before["seq"])
@@ -157,8 +193,8 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(network: Netwo
             shown_after = time.monotonic() - started
             after = _card(driver, "a")
             assert int(after["waiting"]) == int(before["waiting"]) + 1, (before, after)
-            assert driver.execute_script("return window.dawrMark") == "still-the-same-page"  # type: ignore[attr-defined]
-            navigations = driver.execute_script(  # type: ignore[attr-defined]
+            assert driver.execute_script("return window.dawrMark") == "still-the-same-page"
+            navigations = driver.execute_script(
                 "return performance.getEntriesByType('navigation').map(e => e.type)"
             )
             assert navigations == ["navigate"], navigations
@@ -168,18 +204,18 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(network: Netwo
             network.branches["b"].cut()
             _wait(lambda: _card(driver, "b").get("stale") == "true", 90, "branch b stale")
             assert _card(driver, "a").get("stale") == "false"
-            text = driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+            text = driver.find_element(By.TAG_NAME, "body").text
             for secret in ("clerk1", "REF-BROWSER", "browser-appointment"):
                 assert secret not in text
             SHOTS.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(SHOTS / "hq-ar.png"))  # type: ignore[attr-defined]
+            driver.save_screenshot(str(SHOTS / "hq-ar.png"))
 
-            driver.get(view.url + "/?lang=en")  # type: ignore[attr-defined]
+            driver.get(view.url + "/?lang=en")
             _wait(lambda: _card(driver, "b").get("stale") == "true", 30, "the English page")
-            html = driver.find_element(By.TAG_NAME, "html")  # type: ignore[attr-defined]
+            html = driver.find_element(By.TAG_NAME, "html")
             assert html.get_attribute("dir") == "ltr" and html.get_attribute("lang") == "en"
             assert "STALE" in _card(driver, "b")["text"]
-            driver.save_screenshot(str(SHOTS / "hq-en.png"))  # type: ignore[attr-defined]
+            driver.save_screenshot(str(SHOTS / "hq-en.png"))
             network.branches["b"].restore()
             wait_until(lambda: True, 0.1, "")
     finally:

@@ -111,7 +111,16 @@ def test_bad_requests_get_a_status_code_not_a_traceback(network: Network) -> Non
             (request(base, "DELETE", "/login"), 405),
             (request(base, "GET", "/?lang=fr"), 400),
             (request(base, "POST", "/login", body=b"x" * 10_000, headers=form), 413),
-            (request(base, "POST", "/login", body=b'{"username":"sup"}', headers={"Content-Type": "application/json"}), 415),
+            (
+                request(
+                    base,
+                    "POST",
+                    "/login",
+                    body=b'{"username":"sup"}',
+                    headers={"Content-Type": "application/json"},
+                ),
+                415,
+            ),
             (request(base, "POST", "/login", body=b"username=\xff\xfe&password=x", headers=form), 400),
             (request(base, "POST", "/login", body=b"username=sup&lang=xx&password=p", headers=form), 400),
             (request(base, "POST", "/login", body=b"username=sup", headers=form), 400),
@@ -124,6 +133,15 @@ def test_bad_requests_get_a_status_code_not_a_traceback(network: Network) -> Non
         no_length = request(base, "POST", "/login", headers=form)
         assert no_length.status in (400, 411)
         assert request(base, "GET", "/healthz").status == 200
+
+        # A password guesser: after 10 failures for one account, even the right password waits (429);
+        # another account is not locked out by it.
+        for _ in range(10):
+            assert login(base, "sup", "guess").status == 401
+        throttled = login(base, "sup", PASSWORD)
+        assert throttled.status == 429 and int(throttled.headers["retry-after"]) > 0
+        assert "set-cookie" not in throttled.headers
+        assert login(base, "boss", PASSWORD).status == 303
 
 
 def test_feed_pushes_branch_events_with_nothing_personal(network: Network) -> None:
@@ -194,3 +212,138 @@ def test_feed_pushes_branch_events_with_nothing_personal(network: Network) -> No
     finally:
         for hall in halls.values():
             hall.close()
+
+
+def test_the_view_needs_no_superuser_and_names_come_from_the_registry(network: Network) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    add_hq_staff(network.hq.url)
+    with psycopg.connect(network.hq.url, autocommit=True) as db:
+        db.execute("CREATE ROLE dawr_view LOGIN")
+        db.execute("GRANT SELECT ON journal_events, staff_accounts, branches TO dawr_view")
+        db.execute("GRANT SELECT, INSERT, UPDATE ON staff_sessions TO dawr_view")
+    # add-branch records the names (checked before anything changes: one name alone is refused).
+    command = [sys.executable, "-m", "server.network", "add-branch", "--db", network.hq.url, "--branch", "c"]
+    refused = subprocess.run(
+        [*command, "--branch-url", network.branches["a"].url, "--name-en", "Seef"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and refused.stderr.strip() == (
+        "dawr: give both names: --name-ar and --name-en (or --config)"
+    )
+    from server.store.branches import BranchRegistry
+    from server.store.journal import Journal
+    from server.store.staff import StaffStore
+
+    journal = Journal.open(network.hq.url)
+    try:
+        BranchRegistry(journal.engine).put("a", "Seef (ar)", "Seef branch")
+        # a supervisor granted branch a only sees branch a; an admin sees every branch
+        StaffStore(journal.engine, scrypt_n=2**12).add("seefsup", PASSWORD, "supervisor", branches=["a"])
+    finally:
+        journal.close()
+    hall = BranchDriver(network.branches["a"].url, "a")
+    try:
+        hall.run(9)
+        network.wait_converged("a", 30)
+        with running_view(network.hq.url.replace("postgres@", "dawr_view@"), ["a", "b"]) as view:
+            feed = Feed(view.url, session_cookie(login(view.url, "boss")))
+            data = feed.until(lambda d: branch_of(d, "a")["last_seq"] == hall.hall.last_seq, 30)
+            a = branch_of(data, "a")
+            assert a["connected"] and not a["stale"] and data["healthy"]
+            assert (a["name_ar"], a["name_en"]) == ("Seef (ar)", "Seef branch")
+            assert {b["id"] for b in data["branches"]} == {"a", "b"}
+            feed.close()
+            seef = Feed(view.url, session_cookie(login(view.url, "seefsup")))
+            assert [b["id"] for b in seef.next()["branches"]] == ["a"]
+            seef.close()
+    finally:
+        hall.close()
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [sys.executable, "-m", "server.network.hq_view", "--db", network.hq.url, "--port", str(port)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert busy.returncode == 2, busy.stderr
+    assert busy.stderr.startswith(f"dawr: cannot listen on 127.0.0.1:{port}"), busy.stderr
+    assert "Traceback" not in busy.stderr
+    nowhere = network.hq.url.rsplit(":", 1)[0] + f":{port}/postgres"  # nothing listens there now
+    unreadable = subprocess.run(
+        [sys.executable, "-m", "server.network.hq_view", "--db", nowhere, "--port", "0"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unreadable.returncode == 2, unreadable.stderr
+    assert unreadable.stderr.startswith(f"dawr: the HQ database at {nowhere} cannot be read: "), (
+        unreadable.stderr
+    )
+    assert len(unreadable.stderr.strip().splitlines()) == 1 and "Traceback" not in unreadable.stderr
+
+
+def test_dawr_hq_runs_and_rides_out_an_hq_database_outage(network: Network, tmp_path: Any) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    add_hq_staff(network.hq.url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.network.hq_view", "--db", network.hq.url, "--port", str(port)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith(f"HQ live view on {base}/"), line
+        assert request(base, "GET", "/healthz").status == 200
+        cookie = session_cookie(login(base, "sup", lang="en"))
+        feed = Feed(base, cookie)
+        data = feed.until(lambda d: {b["id"] for b in d["branches"]} == {"a", "b"}, 30)
+        assert data["healthy"]
+        # Without --config a branch is named by its id (no registry entry) and rebuilt with the shipped hall.
+        assert branch_of(data, "a")["name_en"] == "a"
+
+        network.hq.stop("immediate")
+        down = feed.until(lambda d: not d["healthy"], 30)
+        assert all(b["stale"] for b in down["branches"])
+        assert request(base, "GET", "/healthz").status == 503
+        page = request(base, "GET", "/?lang=en", cookie=cookie)
+        assert page.status == 503 and "The HQ database does not answer" in page.text
+        _no_traceback(page.text)
+        network.hq.start()
+        back = feed.until(lambda d: d["healthy"], 60)
+        assert not branch_of(back, "a")["problem"]
+        feed.close()
+        deadline = time.monotonic() + 60
+        while request(base, "GET", "/healthz").status != 200:
+            assert time.monotonic() < deadline, "healthz never came back"
+            time.sleep(0.5)
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    assert "Traceback" not in errors, errors[-2000:]
