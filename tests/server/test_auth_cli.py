@@ -23,7 +23,7 @@ from server.core.errors import ConfigError
 from server.net.auth import hash_password, match_device, mint_token, token_digest, verify_password
 from server.store.branch_secret import load_qr_secret
 from server.store.journal import Journal
-from server.store.staff import StaffError, StaffStore
+from server.store.staff import NotGrantedHere, StaffError, StaffStore
 from server.testing import with_devices
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -200,3 +200,38 @@ def test_dawr_server_runs_and_stops_on_sigint(tmp_path):
     assert "listening" in events and events[-1] == "stopped"
     ping = next(line for line in lines if line.get("what") == "ping")
     assert ping["result"] == "ok" and "ms" in ping and ping["who"].startswith("anonymous")
+
+
+def test_add_staff_grants_the_named_branches_only(tmp_path, monkeypatch, capsys):
+    db = f"sqlite:///{tmp_path / 'grants.db'}"
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-long-password\n"))
+    args = [
+        "admin",
+        "add-staff",
+        "huda",
+        "--role",
+        "counter",
+        "--branches",
+        "seef,jidali",
+        "--password-stdin",
+    ]
+    assert main([*args, "--db", db]) == 0
+    assert "seef, jidali" in capsys.readouterr().out
+    journal = Journal.open(db)
+    try:
+        assert sorted(StaffStore(journal.engine).account("huda").branches or []) == ["jidali", "seef"]
+        at_hq = StaffStore(journal.engine, branch_id="hq")
+        with pytest.raises(NotGrantedHere):
+            at_hq.login(
+                "huda", "a-long-password", 3, timedelta(hours=1), datetime(2026, 12, 1, 8, tzinfo=UTC)
+            )
+        at_seef = StaffStore(journal.engine, branch_id="seef")
+        assert at_seef.login(
+            "huda", "a-long-password", 3, timedelta(hours=1), datetime(2026, 12, 1, 8, tzinfo=UTC)
+        )
+    finally:
+        journal.close()
+    with pytest.raises(SystemExit) as empty:
+        main(["admin", "add-staff", "rana", "--role", "counter", "--branches", ",", "--db", db])
+    assert empty.value.code == 2
+    assert "name at least one branch id" in capsys.readouterr().err
