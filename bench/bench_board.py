@@ -129,10 +129,14 @@ def main() -> int:
                     number = reply["data"]["ticket"]["number"]
                     replied = time.perf_counter()
                     desk.pushes.clear()
+
+                    def seen(shown: str = number) -> bool:
+                        return shown in shown_at
+
                     with lock:
                         sent_at[number] = started
                         replied_at[number] = replied
-                        if not lock.wait_for(lambda n=number: n in shown_at, timeout=10):
+                        if not lock.wait_for(seen, timeout=10):
                             raise TimeoutError(f"the board did not show {number} within 10 s")
         except BaseException as error:
             failure.append(error)

@@ -1,9 +1,10 @@
 """Glue between the hall server, the board's state, its view and the announcer.
 
-``BoardController(client, state, view, announcer)`` listens to the shared ``qtkit.client.HallClient``:
-a snapshot or push goes into the ``BoardState``, the view is refreshed, and every call or recall the state
-reports is handed to the announcer (``hardware.announcer.Announcer``: queued, in order, never overlapping;
-``None`` for a silent board). It also
+``BoardController(client, state, view, announcer)`` listens to the shared ``qtkit.client.HallClient``,
+which hands over each frame validated into the protocol's models: a snapshot or push goes into the
+``BoardState``, the view is refreshed, and every call or recall the state reports is handed to the
+announcer (``hardware.announcer.Announcer``: queued, in order, never overlapping; ``None`` for a silent
+board). It also
 
 * marks the board offline the moment the link drops (the view shows a discreet notice and stops every
   highlight) and back online when the fresh snapshot arrives;
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hardware.announcer import Announcer
-from qtkit.client import READY, HallClient, PendingReply
+from qtkit.client import READY, HallClient, PendingReply, Push
 from qtkit.i18n import Language, other
+from server.protocol import messages as p
+from server.protocol import payloads as pl
 
 from .model import ticker_messages
 from .state import BoardState, Call
@@ -125,10 +127,12 @@ class BoardController(QObject):
         reply.finished.connect(self._on_heartbeat)
 
     # ----------------------------------------------------------------------------------- client signals
-    def _on_snapshot(self, message: dict[str, Any]) -> None:
-        data = message.get("data") or {}
+    def _on_snapshot(self, snapshot: p.Snapshot) -> None:
+        if not isinstance(snapshot, p.BoardSnapshot):
+            log.warning("ignored a %s snapshot: this is a board", snapshot.role)
+            return
         self.state.set_connected(True)
-        missed = self.state.apply_snapshot(data)
+        missed = self.state.apply_snapshot(snapshot.data)
         self.view.set_ticker(ticker_messages(self.state, self.ticker_extra))
         self._changed()
         for call in missed:
@@ -137,13 +141,12 @@ class BoardController(QObject):
             )
             self._announce(call)
 
-    def _on_push(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
+    def _on_push(self, push: Push) -> None:
         calls: list[Call] = []
-        if kind == "event" and isinstance(message.get("event"), dict):
-            calls = self.state.apply_event(message["event"])
-        elif kind == "queue_status":
-            self.state.apply_queue_status(bool(message.get("open", True)), message.get("services") or [])
+        if isinstance(push, p.EventPush):
+            calls = self.state.apply_event(push.event)
+        elif isinstance(push, p.QueueStatus):
+            self.state.apply_queue_status(push.open, push.services)
         else:
             return
         self._changed()
@@ -159,8 +162,9 @@ class BoardController(QObject):
             self.state.set_connected(False)
             self._changed()
 
-    def _on_logged_in(self, data: dict[str, Any]) -> None:
-        log.info("logged in as board %s of branch %s", data.get("device_id"), data.get("branch"))
+    def _on_logged_in(self, login: pl.LoginDeviceReply | pl.LoginReply) -> None:
+        who = login.device_id if isinstance(login, pl.LoginDeviceReply) else login.username
+        log.info("logged in as board %s of branch %s", who, login.branch)
         announcer = "unknown" if self.announcer is None else "ok"
         self.client.request(
             "device_health",
@@ -182,8 +186,8 @@ class BoardController(QObject):
         if reply is self._heartbeat:
             self._heartbeat = None
             self._watchdog.stop()
-        if reply.ok and isinstance(reply.data.get("now"), str):
-            self.state.note_server_time(reply.data["now"])
+        if reply.ok and isinstance(reply.data, pl.HeartbeatReply):
+            self.state.note_server_time(reply.data.now)
 
     def _heartbeat_lost(self) -> None:
         if self._heartbeat is None:

@@ -15,59 +15,43 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hardware.arabic import AR_MONTHS, AR_WEEKDAYS, arabic_minutes, format_time_ar, format_time_en
-from qtkit.i18n import Language, Texts, localize_digits, other
+from hardware.arabic import format_time_ar, format_time_en
+from qtkit.i18n import Language, localize_digits, other
+from server.i18n import both, plural, text
 
 from .state import BoardState, Highlight
 
-TEXTS = Texts(
-    {
-        "now_calling": ("النداء الحالي", "Now calling"),
-        "recent": ("النداءات السابقة", "Recent calls"),
-        "waiting": ("الانتظار", "Waiting"),
-        "ticket": ("التذكرة", "Ticket"),
-        "counter": ("الشباك", "Counter"),
-        "people": ("منتظرون", "waiting"),
-        "estimate": ("الانتظار المتوقع", "expected wait"),
-        "no_wait": ("بلا انتظار", "no wait"),
-        "minutes": ("{minutes} دقيقة", "{minutes} min"),
-        "not_now": ("غير متاحة الآن", "not available now"),
-        "recall": ("نداء مكرر", "Second call"),
-        "no_calls": ("بانتظار النداء التالي", "Waiting for the next call"),
-        "closed": ("الفرع مغلق الآن", "The branch is closed now"),
-        "reconnecting": ("جارٍ إعادة الاتصال", "Reconnecting"),
-        "connecting": ("جارٍ الاتصال بالخادم", "Connecting to the server"),
-        "hotline": (
-            "لحجز موعد اتصل بمركز الاتصال الوطني {hotline}",
-            "To book an appointment, call the National Contact Centre on {hotline}",
-        ),
-        "keep_ticket": (
-            "يرجى الاحتفاظ بالتذكرة حتى إتمام المعاملة",
-            "Please keep your ticket until your transaction is complete",
-        ),
-        "listen": (
-            "انتبه للنداء ورقم الشباك على الشاشة",
-            "Listen for your number and watch the screen for your counter",
-        ),
-    }
-)
-"""The board's wording, Arabic first."""
+DOMAIN = "board"
+"""The board's wording catalogue (``server/i18n/locale/<lang>/LC_MESSAGES/board.po``)."""
 
-EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+HEADINGS = {
+    "now_calling": "heading.now_calling",
+    "recent": "heading.recent",
+    "waiting": "heading.waiting",
+    "ticket": "heading.ticket",
+    "counter": "heading.counter",
+    "people": "heading.people",
+    "estimate": "heading.estimate",
+}
+"""``BoardModel.headings`` key -> its catalogue key."""
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
+"""The names of ``common``'s ``date.weekday.*`` (Monday first, as ``datetime.weekday``) and
+``date.month.*`` messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,25 +127,25 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def format_date(moment: datetime, lang: Language) -> str:
-    """``الأحد 22 نوفمبر 2026`` / ``Sunday 22 November 2026``."""
-    if lang == "ar":
-        return f"{AR_WEEKDAYS[moment.weekday()]} {moment.day} {AR_MONTHS[moment.month - 1]} {moment.year}"
-    return f"{EN_WEEKDAYS[moment.weekday()]} {moment.day} {EN_MONTHS[moment.month - 1]} {moment.year}"
+    """Weekday, day, month name and year (``Sunday 22 November 2026``), Western digits."""
+    weekday = text("common", f"date.weekday.{WEEKDAYS[moment.weekday()]}", lang)
+    month = text("common", f"date.month.{MONTHS[moment.month - 1]}", lang)
+    return f"{weekday} {moment.day} {month} {moment.year}"
 
 
-def _bi(key: str, lang: Language, **values: object) -> Bilingual:
-    return Bilingual(TEXTS.get(key, lang, **values), TEXTS.get(key, other(lang), **values))
+def _bi(key: str, lang: Language, *, domain: str = DOMAIN) -> Bilingual:
+    """Message ``key`` of ``domain``: in ``lang`` (primary), then in the other language."""
+    return Bilingual(text(domain, key, lang), text(domain, key, other(lang)))
 
 
 def _minutes(minutes: int, lang: Language, digits: str) -> str:
-    """A short estimate under the heading "expected wait": ``9 دقائق`` / ``9 min``."""
-    if lang == "ar":
-        return localize_digits(arabic_minutes(minutes), digits)
-    return TEXTS.get("minutes", "en", minutes=minutes)
+    """A short estimate under the heading "expected wait" (``9 min``; Arabic agrees with the number)."""
+    wording = plural(DOMAIN, "wait.minutes", minutes, lang)
+    return localize_digits(wording, digits) if lang == "ar" else wording
 
 
-def _digits(text: str, lang: Language, digits: str) -> str:
-    return localize_digits(text, digits) if lang == "ar" else text
+def _digits(number: str, lang: Language, digits: str) -> str:
+    return localize_digits(number, digits) if lang == "ar" else number
 
 
 def ticker_messages(state: BoardState, extra: Sequence[tuple[str, str]] = ()) -> tuple[str, ...]:
@@ -172,12 +156,10 @@ def ticker_messages(state: BoardState, extra: Sequence[tuple[str, str]] = ()) ->
     digits = state.branch.digits if state.branch else "western"
     items: list[tuple[str, str]] = []
     if hotline:
-        items.append(
-            (TEXTS.get("hotline", "ar", hotline=hotline), TEXTS.get("hotline", "en", hotline=hotline))
-        )
+        items.append(both(DOMAIN, "ticker.hotline", hotline=hotline))
     items.extend(state.branch.notices if state.branch else ())
     items.extend(extra)
-    items.append((TEXTS.get("keep_ticket", "ar"), TEXTS.get("keep_ticket", "en")))
+    items.append(both(DOMAIN, "ticker.keep_ticket"))
     out: list[str] = []
     for arabic, english in items:
         out.extend((localize_digits(arabic, digits), english))
@@ -205,19 +187,23 @@ def board_model(
     )
     connection = None
     if not state.connected:
-        connection = _bi("reconnecting" if state.loaded else "connecting", lang)
+        connection = _bi("link.reconnecting" if state.loaded else "link.connecting", lang)
     rows = tuple(
         NowRow(
             ticket=call.number,
             counter=_digits(str(call.counter), lang, digits),
             highlight=state.highlight(call, now),
-            recall=_bi("recall", lang) if call.recall else None,
+            recall=_bi("call.recall", lang) if call.recall else None,
         )
         for call in state.now_calling()
     )
     empty = None
     if not rows:
-        empty = _bi("closed", lang) if state.loaded and not state.open else _bi("no_calls", lang)
+        empty = (
+            _bi("branch.closed_now", lang, domain="common")
+            if state.loaded and not state.open
+            else _bi("calls.none", lang)
+        )
     recent = tuple(
         RecentItem(call.number, _digits(str(call.counter), lang, digits)) for call in state.recent()
     )
@@ -229,18 +215,15 @@ def board_model(
             else Bilingual(service.name_en, service.name_ar)
         )
         if not service.available:
-            estimate = _bi("not_now", lang)
+            estimate = _bi("service.not_now", lang)
         elif service.waiting == 0 or not service.wait_minutes:
-            estimate = _bi("no_wait", lang)
+            estimate = _bi("wait.none", lang)
         else:
             minutes = service.wait_minutes
             estimate = Bilingual(_minutes(minutes, lang, digits), _minutes(minutes, other(lang), digits))
         count = localize_digits(str(service.waiting), digits) if lang == "ar" else str(service.waiting)
         waiting.append(WaitRow(name=name, count=count, estimate=estimate))
-    headings = {
-        key: _bi(key, lang)
-        for key in ("now_calling", "recent", "waiting", "ticket", "counter", "people", "estimate")
-    }
+    headings = {key: _bi(message, lang) for key, message in HEADINGS.items()}
     return BoardModel(
         lang=lang,
         branch=names,

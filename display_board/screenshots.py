@@ -15,7 +15,6 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,6 +30,8 @@ from server.core.config import BranchConfig, load_default_config
 from server.core.errors import DomainError
 from server.core.events import Event
 from server.net import views
+from server.protocol.payloads import BoardSnapshotData, EventInfo, ServiceStatus
+from server.testing import FakeClock
 
 from .model import ticker_messages
 from .state import BoardState
@@ -38,6 +39,8 @@ from .view import BoardView
 
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
 MORNING = datetime(2026, 11, 22, 6, 40, tzinfo=UTC)  # 09:40 in Bahrain, a Sunday
+LIVE = 1000.0
+"""The board's monotonic clock (seconds) when the morning's last calls arrive."""
 SHARES = (
     ("inquiry", 32),
     ("data_update", 23),
@@ -49,16 +52,6 @@ SHARES = (
 )
 
 
-class _Clock:
-    """A hand-moved monotonic clock (so the screenshot catches the flash at a known phase)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class _Morning:
     """The engine plus the board's view of it: events are recorded (projected for a board) once
     ``recording`` is set."""
@@ -66,9 +59,9 @@ class _Morning:
     def __init__(self, config: BranchConfig) -> None:
         self.engine = cmds.HallEngine(config)
         self.recording = False
-        self.events: list[dict[str, Any]] = []
+        self.events: list[EventInfo] = []
 
-    def run(self, command: cmds.Command, now: datetime) -> None:
+    def run(self, command: cmds.EngineCommand, now: datetime) -> None:
         try:
             result = self.engine.execute(command, now)
         except DomainError:
@@ -86,10 +79,12 @@ class _Morning:
                     self.events.append(record)
 
 
-def hall_morning(config: BranchConfig) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+def hall_morning(
+    config: BranchConfig,
+) -> tuple[BoardSnapshotData, list[EventInfo], tuple[bool, list[ServiceStatus]]]:
     """Play a busy morning through the engine; returns the board snapshot taken 25 minutes before
     ``MORNING``, the events the board received since (newest last: a call to 5, then a recall at 3) and
-    the latest ``queue_status``."""
+    the latest ``queue_status`` (open, services)."""
     hall = _Morning(config)
     engine = hall.engine
     now = MORNING - timedelta(hours=2, minutes=10)
@@ -99,12 +94,14 @@ def hall_morning(config: BranchConfig) -> tuple[dict[str, Any], list[dict[str, A
     weights = [s for s, share in SHARES for _ in range(share)]
     issued = 0
     busy_until: dict[int, int] = {}
-    snapshot: dict[str, Any] = {}
+    snapshot: BoardSnapshotData | None = None
     for minute in range(130):
         now += timedelta(minutes=1)
         hall.advance(now)
         if minute == 105:
-            snapshot = views.snapshot(engine, "board", now)
+            board = views.snapshot(engine, "board", now)
+            assert isinstance(board, BoardSnapshotData)
+            snapshot = board
             hall.recording = True
         for _ in range(2 if minute % 3 else 1):
             hall.run(cmds.IssueTicket(weights[(issued * 37) % len(weights)]), now)
@@ -130,33 +127,45 @@ def hall_morning(config: BranchConfig) -> tuple[dict[str, Any], list[dict[str, A
             hall.run(cmds.Finish(counter, "completed"), now)
         hall.run(cmds.CallNext(counter), now)
     hall.run(cmds.Recall(3), now + timedelta(seconds=20))
-    status = {"type": "queue_status", "open": True, "services": views.service_statuses(engine, now)}
-    return snapshot, hall.events, status
+    assert snapshot is not None
+    return snapshot, hall.events, (True, views.service_statuses(engine, now))
 
 
-def build_state(config: BranchConfig, clock: _Clock, *, live: bool = True) -> BoardState:
+def screenshot_clock() -> FakeClock:
+    """The hand-moved clock the screenshots are taken by (``server.testing.FakeClock``), so they catch
+    the flash at a known phase: its monotonic reading is ``LIVE`` at ``MORNING``."""
+    return FakeClock(MORNING, monotonic_start=LIVE)
+
+
+def build_state(config: BranchConfig, clock: FakeClock, *, live: bool = True) -> BoardState:
     """A board state after the morning: the snapshot, then the last calls arriving live."""
-    snapshot, events, status = hall_morning(config)
-    server_clock = ServerClock(clock)
-    state = BoardState(monotonic=clock, clock=server_clock)
+    snapshot, events, (is_open, services) = hall_morning(config)
+    server_clock = ServerClock(clock.monotonic)
+    state = BoardState(monotonic=clock.monotonic, clock=server_clock)
     state.set_connected(True)
-    clock.now -= 600  # the morning's earlier calls flashed long ago …
+    clock.advance(seconds=-600)  # the morning's earlier calls flashed long ago …
     state.apply_snapshot(snapshot)
     for event in events:
-        if str(event["at"]) >= MORNING.isoformat() and clock.now < 1000:
-            clock.now += 600  # … the last ones (a call to counter 5, a call and a recall at 3) just now
+        if event.at >= MORNING.isoformat() and clock.monotonic() < LIVE:
+            # … the last ones (a call to counter 5, a call and a recall at 3) just now
+            clock.advance(seconds=600)
         state.apply_event(event)
-    state.apply_queue_status(status["open"], status["services"])
+    state.apply_queue_status(is_open, services)
     server_clock.observe(MORNING + timedelta(seconds=21))
     if not live:
         state.set_connected(False)
     return state
 
 
-def render(state: BoardState, lang: Language, size: tuple[int, int], clock: _Clock) -> QImage:
+def render(state: BoardState, lang: Language, size: tuple[int, int], clock: FakeClock) -> QImage:
     """The board at ``size`` in layout ``lang`` as a QImage."""
     view = BoardView(
-        state, ticket_fonts(), lang=lang, ticker=ticker_messages(state), animate=False, monotonic=clock
+        state,
+        ticket_fonts(),
+        lang=lang,
+        ticker=ticker_messages(state),
+        animate=False,
+        monotonic=clock.monotonic,
     )
     view.resize(*size)
     image = view.grab().toImage()
@@ -173,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = load_default_config()
-    clock = _Clock()
+    clock = screenshot_clock()
     state = build_state(config, clock)
-    clock.now += 0.1  # the recall arrived 0.1 s ago: its row is lit
+    clock.advance(seconds=0.1)  # the recall arrived 0.1 s ago: its row is lit
     written = []
     for lang in ("ar", "en"):
         for width, height in SIZES:

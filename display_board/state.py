@@ -1,7 +1,8 @@
 """What the hall display board knows, as plain Python (no Qt, no sockets): the board's state object.
 
-The controller feeds it the server's pushes — ``apply_snapshot(data)``, ``apply_event(event)``,
-``apply_queue_status(open, services)`` — and ``set_connected(flag)`` when the link drops or returns.
+The controller feeds it the server's pushes, as the typed payloads of ``server.protocol.payloads`` the shared
+client validated them into — ``apply_snapshot(BoardSnapshotData)``, ``apply_event(EventInfo)``,
+``apply_queue_status(open, [ServiceStatus])`` — and ``set_connected(flag)`` when the link drops or returns.
 ``apply_event`` and ``apply_snapshot`` return the calls to announce (a new call, a recall, or a call missed
 while the board was offline), oldest first; the controller hands them to the announcer.
 
@@ -20,15 +21,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qtkit.server_clock import ServerClock
 
 from .zone import in_zone
+
+if TYPE_CHECKING:  # the payloads are only read here (attributes), never built: pydantic stays unloaded
+    from server.protocol.payloads import BoardSnapshotData, EventInfo, ServiceStatus
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +124,8 @@ class BranchFacts:
     """Standing ticker messages from the branch configuration, (Arabic, English)."""
 
 
-def _parse_time(text: Any) -> datetime:
-    if isinstance(text, str):
+def _parse_time(text: str | None) -> datetime:
+    if text:
         try:
             moment = datetime.fromisoformat(text)
             return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -130,13 +134,8 @@ def _parse_time(text: Any) -> datetime:
     return datetime.now(UTC)
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        return round(float(value))
-    except (TypeError, ValueError):
-        return None
+def _minutes(value: float | None) -> int | None:
+    return None if value is None else round(value)
 
 
 class BoardState:
@@ -237,61 +236,45 @@ class BoardState:
         except ValueError:
             log.warning("the server sent an unreadable time %r", iso_time)
 
-    def apply_snapshot(self, data: Mapping[str, Any]) -> list[Call]:
+    def apply_snapshot(self, data: BoardSnapshotData) -> list[Call]:
         """Replace what the board shows with the server's snapshot. Returns calls the board missed while
         offline (made in the last ``MISSED_CALL_SECONDS``, never seen here), oldest first, to announce;
         on the first snapshot after start nothing is announced."""
-        if isinstance(data.get("now"), str):
-            self.note_server_time(data["now"])
-        server_now = _parse_time(data.get("now"))
-        branch = data.get("branch") or {}
+        self.note_server_time(data.now)
+        server_now = _parse_time(data.now)
+        branch = data.branch
         facts = BranchFacts(
-            id=str(branch.get("id", "")),
-            name_ar=str(branch.get("name_ar", "")),
-            name_en=str(branch.get("name_en", "")),
-            timezone=str(branch.get("timezone") or "Asia/Bahrain"),
-            digits=str(branch.get("digits") or "western"),
-            hotline=str(branch.get("hotline") or ""),
-            day=branch.get("day"),
-            notices=tuple(
-                (str(n.get("ar", "")), str(n.get("en", "")))
-                for n in branch.get("notices") or ()
-                if isinstance(n, Mapping) and n.get("ar") and n.get("en")
-            ),
+            id=branch.id,
+            name_ar=branch.name_ar,
+            name_en=branch.name_en,
+            timezone=branch.timezone or "Asia/Bahrain",
+            digits=branch.digits or "western",
+            hotline=branch.hotline,
+            day=branch.day,
+            notices=tuple((n.ar, n.en) for n in branch.notices if n.ar and n.en),
         )
         if self.branch is not None and facts.day != self.branch.day:
             self.calls.clear()  # a new day: yesterday's calls are gone
         self.branch = facts
-        if "open" in branch:
-            self.open = bool(branch["open"])
-        self.counters = {
-            int(c["number"]): (str(c.get("name_ar", "")), str(c.get("name_en", "")))
-            for c in data.get("counters") or ()
-            if isinstance(c, Mapping) and "number" in c
-        }
+        self.open = branch.open
+        self.counters = {c.number: (c.name_ar, c.name_en) for c in data.counters}
         zone_services: set[str] = set()
-        for row in data.get("counters") or ():
-            if isinstance(row, Mapping) and in_zone(self.zone, _int_or_none(row.get("number"))):
-                zone_services.update(str(s) for s in row.get("services") or ())
+        for public in data.counters:
+            if in_zone(self.zone, public.number):
+                zone_services.update(public.services)
         self.zone_services = frozenset(zone_services) if self.zone is not None and zone_services else None
-        if "services" in data:
-            self._set_services(data["services"])
+        self._set_services(data.services)
 
-        rows = [
-            r
-            for r in data.get("now_calling") or ()
-            if isinstance(r, Mapping) and in_zone(self.zone, _int_or_none(r.get("counter")))
-        ]
-        live = {str(r["id"]): r for r in rows if "id" in r}
+        live = {r.id: r for r in data.now_calling if in_zone(self.zone, r.counter)}
         missed: list[Call] = []
         for ticket_id, call in list(self.calls.items()):
             if call.active and ticket_id not in live:
                 self.calls[ticket_id] = replace(call, active=False)
         for ticket_id, row in live.items():
             known = self.calls.get(ticket_id)
-            counter = _int_or_none(row.get("counter")) or 0
-            recalls = _int_or_none(row.get("recalls")) or 0
-            called_at = _parse_time(row.get("called_at"))
+            counter = row.counter or 0
+            recalls = row.recalls
+            called_at = _parse_time(row.called_at)
             if known is not None:
                 changed = known.counter != counter or recalls > known.recalls
                 fresh = changed and (server_now - called_at).total_seconds() <= MISSED_CALL_SECONDS
@@ -309,11 +292,11 @@ class BoardState:
                 continue
             call = Call(
                 ticket_id=ticket_id,
-                number=str(row.get("number", ticket_id)),
+                number=row.number,
                 counter=counter,
-                service_id=row.get("service_id"),
-                service_ar=str(row.get("service_ar", "")),
-                service_en=str(row.get("service_en", "")),
+                service_id=row.service_id,
+                service_ar=row.service_ar,
+                service_en=row.service_en,
                 last_at=called_at,
                 recalls=recalls,
             )
@@ -328,47 +311,46 @@ class BoardState:
         missed.sort(key=lambda c: c.last_at)
         return [c for c in missed if c.ticket_id in self.calls]
 
-    def apply_queue_status(self, is_open: bool, services: Iterable[Mapping[str, Any]]) -> None:
+    def apply_queue_status(self, is_open: bool, services: Iterable[ServiceStatus]) -> None:
         """New waiting counts and estimated waits."""
-        self.open = bool(is_open)
+        self.open = is_open
         self._set_services(services)
         self.version += 1
 
-    def apply_event(self, event: Mapping[str, Any]) -> list[Call]:
+    def apply_event(self, event: EventInfo) -> list[Call]:
         """One public journal event. Returns ``[call]`` for a call or recall in this board's zone (to
         announce), else ``[]``."""
-        kind = event.get("type")
+        kind = event.type
         if kind == "day_started":
             self.calls.clear()
             if self.branch is not None:
-                self.branch = replace(self.branch, day=event.get("day"))
+                self.branch = replace(self.branch, day=event.day)
             self.version += 1
             return []
-        ticket = event.get("ticket") if isinstance(event.get("ticket"), Mapping) else None
-        ticket_id = str(ticket["id"]) if ticket and "id" in ticket else None
-        if ticket_id is None:
+        ticket = event.ticket
+        if ticket is None:
             return []
-        counter = _int_or_none(event.get("counter"))
+        ticket_id = ticket.id
+        counter = event.counter
         if kind in ("ticket_called", "ticket_recalled"):
-            if not in_zone(self.zone, counter):
+            if counter is None or not in_zone(self.zone, counter):
                 known = self.calls.get(ticket_id)
                 if known is not None and known.active:  # called again, elsewhere: no longer ours
                     self.calls[ticket_id] = replace(known, active=False)
                     self.version += 1
                 return []
-            assert ticket is not None and counter is not None
             known = self.calls.pop(ticket_id, None)
             recalls = 0
             if kind == "ticket_recalled":
-                recalls = _int_or_none(event.get("recalls")) or ((known.recalls + 1) if known else 1)
+                recalls = event.recalls or ((known.recalls + 1) if known else 1)
             call = Call(
                 ticket_id=ticket_id,
-                number=str(ticket.get("number", ticket_id)),
+                number=ticket.number,
                 counter=counter,
-                service_id=ticket.get("service_id"),
-                service_ar=str(ticket.get("service_ar", "")),
-                service_en=str(ticket.get("service_en", "")),
-                last_at=_parse_time(event.get("at")),
+                service_id=ticket.service_id,
+                service_ar=ticket.service_ar,
+                service_en=ticket.service_en,
+                last_at=_parse_time(event.at),
                 recalls=recalls,
                 active=True,
                 flashed_at=self.monotonic(),
@@ -389,23 +371,19 @@ class BoardState:
         return []
 
     # ----------------------------------------------------------------------------------- helpers
-    def _set_services(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        services = []
-        for row in rows:
-            if not isinstance(row, Mapping) or "id" not in row:
-                continue
-            services.append(
-                ServiceWait(
-                    id=str(row["id"]),
-                    prefix=str(row.get("prefix", "")),
-                    name_ar=str(row.get("name_ar", "")),
-                    name_en=str(row.get("name_en", "")),
-                    waiting=_int_or_none(row.get("waiting")) or 0,
-                    wait_minutes=_int_or_none(row.get("wait_minutes")),
-                    available=bool(row.get("available", True)),
-                )
+    def _set_services(self, rows: Iterable[ServiceStatus]) -> None:
+        self.services = tuple(
+            ServiceWait(
+                id=row.id,
+                prefix=row.prefix,
+                name_ar=row.name_ar,
+                name_en=row.name_en,
+                waiting=row.waiting,
+                wait_minutes=_minutes(row.wait_minutes),
+                available=row.available,
             )
-        self.services = tuple(services)
+            for row in rows
+        )
 
     def _reorder(self) -> None:
         ordered = sorted(self.calls.values(), key=lambda c: c.last_at)

@@ -55,7 +55,7 @@ def describe(zone: frozenset[int] | None) -> str:
     numbers = sorted(zone)
     parts: list[str] = []
     start = prev = numbers[0]
-    for n in numbers[1:] + [-1]:
+    for n in [*numbers[1:], -1]:
         if n == prev + 1:
             prev = n
             continue

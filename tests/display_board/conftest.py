@@ -1,18 +1,15 @@
 """Fixtures for the display board tests: a real hall server on loopback, a board wired to it, counter staff.
 
-``hall`` is the shared ``server.testing.ServerThread``. ``restartable_hall`` is the same real server, but
-one that can be stopped and started again on the *same port* with the *same database* (a server restart
-as a board sees it); ``server.testing`` only binds port 0, so it is assembled here from the same parts.
+``runner`` is the shared ``server.testing.ServerThread`` (a temporary SQLite database, the fake clock
+``server.testing.FakeClock``); ``hall`` is the ``TestHall`` it started. A test that restarts the server (on
+the same port, with the same database, as a board sees a server restart) uses both:
+``runner.stop(wait=qtbot.waitUntil)`` then ``runner.start()``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,20 +20,7 @@ from display_board.view import BoardView
 from hardware.announcer import Announcer, CallAnnouncement, RecordingPlayer
 from hardware.fonts import ticket_fonts
 from qtkit.client import DeviceLogin, HallClient
-from server.core.config import BranchConfig, load_default_config
-from server.net.app import HallServer
-from server.net.ws import HallEndpoint, serve_hall
-from server.store.journal import Journal
-from server.store.staff import StaffStore
-from server.testing import (
-    DEFAULT_DEVICES,
-    DEFAULT_STAFF,
-    TEST_QR_SECRET,
-    FakeClock,
-    ServerThread,
-    SyncClient,
-    with_devices,
-)
+from server.testing import ServerThread, SyncClient, TestHall
 
 WAIT = 10_000
 """Milliseconds any single wait may take before the test fails."""
@@ -97,13 +81,23 @@ def make_board(qtbot: Any) -> Iterator[Callable[..., Board]]:
 
 
 @pytest.fixture
-def hall(qtbot: Any) -> Iterator[Any]:
-    """The real hall server (``server.testing``) on 127.0.0.1 with a temporary database."""
-    runner = ServerThread()
-    hall = runner.start()
-    yield hall
-    qtbot.waitUntil(lambda: all(c.role != "board" for c in hall.server.connections), timeout=WAIT)
-    runner.stop()
+def runner(qtbot: Any) -> Iterator[ServerThread]:
+    """The real hall server's thread (``server.testing.ServerThread``), not started yet."""
+    thread = ServerThread()
+    try:
+        yield thread
+    finally:
+        if thread.running:
+            server = thread.server
+            qtbot.waitUntil(lambda: all(c.role != "board" for c in server.connections), timeout=WAIT)
+            thread.stop(wait=qtbot.waitUntil)  # Qt clients answer the closing handshake meanwhile
+        thread.close()
+
+
+@pytest.fixture
+def hall(runner: ServerThread) -> TestHall:
+    """The real hall server on 127.0.0.1 with a temporary database and a fake clock."""
+    return runner.start()
 
 
 class Desk:
@@ -151,91 +145,3 @@ class Kiosk:
 
     def close(self) -> None:
         self.client.close()
-
-
-class RestartableHall:
-    """The real server on a port that stays the same across ``stop()``/``start()`` (same database, same
-    device tokens, same fake clock). ``passwords`` are re-minted at each start."""
-
-    def __init__(self, folder: Path) -> None:
-        config, self.device_tokens = with_devices(load_default_config(), DEFAULT_DEVICES)
-        self.config: BranchConfig = config
-        self.db_url = f"sqlite:///{folder / 'hall.db'}"
-        self.clock = FakeClock()
-        self.port = 0
-        self.passwords: dict[str, str] = {}
-        self.server: HallServer | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
-
-    def start(self) -> None:
-        """Start serving (on the same port as before, if it ran before); returns once it listens."""
-        ready = threading.Event()
-        problem: list[BaseException] = []
-
-        async def serve() -> None:
-            self._stop = asyncio.Event()
-            journal = await asyncio.to_thread(Journal.open, self.db_url)
-            store = StaffStore(journal.engine, scrypt_n=2**12)
-            for username, role in DEFAULT_STAFF:
-                self.passwords[username] = f"{username}-pw-restart"
-                if store.account(username) is None:
-                    await asyncio.to_thread(
-                        store.add, username, self.passwords[username], role, username.title()
-                    )
-            self.server = HallServer(self.config, journal, store, TEST_QR_SECRET, self.clock)
-            endpoint: HallEndpoint = await serve_hall(self.server, "127.0.0.1", self.port, tick_seconds=0.05)
-            self.port = endpoint.port
-            ready.set()
-            try:
-                await self._stop.wait()
-            finally:
-                await endpoint.stop()
-                journal.close()
-
-        def main() -> None:
-            self._loop = asyncio.new_event_loop()
-            try:
-                self._loop.run_until_complete(serve())
-            except BaseException as error:
-                problem.append(error)
-                ready.set()
-            finally:
-                self._loop.close()
-
-        self._thread = threading.Thread(target=main, name="dawr-board-test-server", daemon=True)
-        self._thread.start()
-        assert ready.wait(30), "the server did not start"
-        if problem:
-            raise RuntimeError(f"the server did not start: {problem[0]!r}")
-
-    @property
-    def running(self) -> bool:
-        """True while the server thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self, qtbot: Any) -> None:
-        """Stop serving: connections are closed with 1001 (going away). Waits with ``qtbot`` so the Qt
-        clients can answer the closing handshake meanwhile."""
-        if self._loop is not None and self._stop is not None and self.running:
-            self._loop.call_soon_threadsafe(self._stop.set)
-            qtbot.waitUntil(lambda: not self.running, timeout=30_000)
-
-
-@pytest.fixture
-def restartable_hall(qtbot: Any) -> Iterator[RestartableHall]:
-    with tempfile.TemporaryDirectory(prefix="dawr-board-test-") as folder:
-        runner = RestartableHall(Path(folder))
-        runner.start()
-        try:
-            yield runner
-        finally:
-            if runner.server is not None and runner.running:
-                server = runner.server
-                qtbot.waitUntil(lambda: all(c.role != "board" for c in server.connections), timeout=WAIT)
-            runner.stop(qtbot)

@@ -8,7 +8,7 @@ from display_board.state import Highlight
 from server.core import engine as cmds
 from server.store.hall import Hall
 from server.store.journal import Journal
-from server.testing import TEST_QR_SECRET
+from server.testing import ServerThread, TestHall
 
 from .conftest import WAIT, Desk, Kiosk
 
@@ -120,12 +120,16 @@ def test_waiting_counts_and_estimates_follow_the_queue(qtbot: Any, hall: Any, ma
 
 def test_heartbeats_reach_the_server(qtbot: Any, hall: Any, make_board: Any) -> None:
     board = make_board(hall.url, hall.device_tokens["board-1"], heartbeat_seconds=0.1)
-    device = hall.server.devices["board-1"]
-    assert device["connected"] is True
+
+    def device() -> Any:  # the server replaces its (frozen) device record on every change
+        return hall.server.devices["board-1"]
+
+    assert device().connected is True
     hall.clock.advance(seconds=42)
     later = hall.clock().isoformat()
-    qtbot.waitUntil(lambda: device["last_seen"] == later, timeout=WAIT)
-    assert device["health"] == {"display": "ok", "announcer": "ok"}
+    qtbot.waitUntil(lambda: device().last_seen == later, timeout=WAIT)
+    health = device().health
+    assert (health.display, health.announcer, health.printer, health.scanner) == ("ok", "ok", None, None)
     # the board's clock follows the server's (fake) clock, not the PC's (once the reply is in: the server
     # records the heartbeat before the board has read the answer carrying the server's time)
     qtbot.waitUntil(lambda: abs((board.state.server_now() - hall.clock()).total_seconds()) < 5, timeout=WAIT)
@@ -141,16 +145,15 @@ def test_silent_board_still_shows_calls(qtbot: Any, hall: Any, make_board: Any) 
             desk.do("call_next")
         qtbot.waitUntil(lambda: board.calling() == [(number, "3")], timeout=WAIT)
         assert board.player.played == []
-        assert hall.server.devices["board-1"]["health"]["announcer"] == "unknown"
+        assert hall.server.devices["board-1"].health.announcer == "unknown"
     finally:
         kiosk.close()
         desk.close()
 
 
 def test_reconnect_after_server_restart_shows_the_current_state(
-    qtbot: Any, restartable_hall: Any, make_board: Any
+    qtbot: Any, runner: ServerThread, hall: TestHall, make_board: Any
 ) -> None:
-    hall = restartable_hall
     board = make_board(hall.url, hall.device_tokens["board-1"])
     kiosk = Kiosk(hall.url, hall.device_tokens["kiosk-1"])
     desk = Desk(hall.url, "alice", hall.passwords["alice"], 3)
@@ -160,7 +163,7 @@ def test_reconnect_after_server_restart_shows_the_current_state(
     desk.close()
     qtbot.waitUntil(lambda: board.calling() == [(first, "3")] and len(board.said) == 1, timeout=WAIT)
 
-    hall.stop(qtbot)
+    runner.stop(wait=qtbot.waitUntil)
     qtbot.waitUntil(lambda: board.view.shown.connection is not None, timeout=WAIT)
     shown = board.view.shown
     assert shown.connection.secondary == "Reconnecting" and shown.stale
@@ -170,14 +173,14 @@ def test_reconnect_after_server_restart_shows_the_current_state(
     # (the commands go straight into the journal, as the restarted server will find them)
     journal = Journal.open(hall.db_url)
     try:
-        offline = Hall.open(hall.config, journal, TEST_QR_SECRET)
+        offline = Hall.open(hall.config, journal, hall.qr_secret)
         offline.handle(cmds.StartService(3), hall.clock())
         offline.handle(cmds.Finish(3, "completed"), hall.clock())
         offline.handle(cmds.CallNext(3), hall.clock())
     finally:
         journal.close()
 
-    hall.start()
+    assert runner.start().url == hall.url  # the same port, database, tokens, passwords and clock
     qtbot.waitUntil(
         lambda: board.view.shown.connection is None and board.calling() == [(second, "3")], timeout=WAIT
     )

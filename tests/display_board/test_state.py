@@ -20,18 +20,10 @@ from display_board.state import (
 )
 from display_board.zone import ZoneError, describe, parse_counters
 from qtkit.server_clock import ServerClock
+from server.protocol.payloads import BoardSnapshotData, EventInfo
+from server.testing import FakeClock
 
 START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A monotonic clock moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def ticket(n: int, prefix: str = "C") -> dict[str, Any]:
@@ -45,84 +37,113 @@ def ticket(n: int, prefix: str = "C") -> dict[str, Any]:
     }
 
 
-def called(n: int, counter: int, at: datetime = START) -> dict[str, Any]:
-    return {"type": "ticket_called", "at": at.isoformat(), "counter": counter, "ticket": ticket(n)}
+def event(fields: dict[str, Any]) -> EventInfo:
+    """A board's event push payload, as the client hands it over (validated)."""
+    return EventInfo.model_validate(fields)
+
+
+def called(n: int, counter: int, at: datetime = START) -> EventInfo:
+    return event({"type": "ticket_called", "at": at.isoformat(), "counter": counter, "ticket": ticket(n)})
 
 
 def snapshot(
     now_calling: list[dict[str, Any]], now: datetime = START, day: str = "2026-11-22"
-) -> dict[str, Any]:
-    return {
-        "now": now.isoformat(),
-        "branch": {
-            "id": "hq",
-            "name_ar": "مركز خدمة العملاء",
-            "name_en": "Customer Service Centre",
-            "timezone": "Asia/Bahrain",
-            "digits": "western",
-            "hotline": "80008001",
-            "open": True,
-            "day": day,
-        },
-        "services": [
-            {
-                "id": "inquiry",
-                "prefix": "C",
-                "name_ar": "استفسار",
-                "name_en": "Inquiry",
-                "available": True,
-                "waiting": 4,
-                "wait_minutes": 9.6,
+) -> BoardSnapshotData:
+    """A board snapshot's data (the rows of ``now_calling`` are a ticket plus its call)."""
+    rows = [{"state": "called", **row} for row in now_calling]
+    return BoardSnapshotData.model_validate(
+        {
+            "now": now.isoformat(),
+            "branch": {
+                "id": "hq",
+                "name_ar": "مركز خدمة العملاء",
+                "name_en": "Customer Service Centre",
+                "timezone": "Asia/Bahrain",
+                "digits": "western",
+                "hotline": "80008001",
+                "open": True,
+                "hours": {},
+                "notices": [],
+                "day": day,
             },
-            {
-                "id": "supervisor",
-                "prefix": "S",
-                "name_ar": "المشرف",
-                "name_en": "Supervisor",
-                "available": False,
-                "waiting": 0,
-                "wait_minutes": None,
-            },
-        ],
-        "counters": [
-            {"number": n, "name_ar": f"شباك {n}", "name_en": f"Counter {n}", "state": "open"}
-            for n in range(1, 9)
-        ],
-        "now_calling": now_calling,
-    }
+            "services": [
+                {
+                    "id": "inquiry",
+                    "prefix": "C",
+                    "name_ar": "استفسار",
+                    "name_en": "Inquiry",
+                    "available": True,
+                    "priority_allowed": True,
+                    "waiting": 4,
+                    "wait_minutes": 9.6,
+                },
+                {
+                    "id": "supervisor",
+                    "prefix": "S",
+                    "name_ar": "المشرف",
+                    "name_en": "Supervisor",
+                    "available": False,
+                    "priority_allowed": False,
+                    "waiting": 0,
+                    "wait_minutes": None,
+                },
+            ],
+            "counters": [
+                {
+                    "number": n,
+                    "name_ar": f"شباك {n}",
+                    "name_en": f"Counter {n}",
+                    "services": ["inquiry"],
+                    "state": "open",
+                    "ticket": None,
+                }
+                for n in range(1, 9)
+            ],
+            "now_calling": rows,
+        }
+    )
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    """The server's and the board's clock: START, which is 100.0 s on the board's monotonic clock."""
+    return FakeClock(START, monotonic_start=100.0)
 
 
 @pytest.fixture
-def state(clock: Clock) -> BoardState:
-    board = BoardState(monotonic=clock, clock=ServerClock(clock))
+def state(clock: FakeClock) -> BoardState:
+    board = BoardState(monotonic=clock.monotonic, clock=ServerClock(clock.monotonic))
     board.set_connected(True)
     board.apply_snapshot(snapshot([]))
     return board
 
 
-def test_a_call_flashes_then_stays_highlighted_then_is_plain(state: BoardState, clock: Clock) -> None:
+def test_a_call_flashes_then_stays_highlighted_then_is_plain(state: BoardState, clock: FakeClock) -> None:
     [call] = state.apply_event(called(1, 3))
     assert (call.number, call.counter, call.recall) == ("C001", 3, False)
     assert state.highlight(call) is Highlight.FLASH_ON
-    clock.now += BLINK_PERIOD * 0.8
+    clock.advance(seconds=BLINK_PERIOD * 0.8)
     assert state.highlight(call) is Highlight.FLASH_OFF
-    clock.now = 100.0 + FLASH_SECONDS + 0.1
+    clock.set(START + timedelta(seconds=FLASH_SECONDS + 0.1))
     assert state.highlight(call) is Highlight.STEADY and state.animating()
-    clock.now = 100.0 + HIGHLIGHT_SECONDS + 0.1
+    clock.set(START + timedelta(seconds=HIGHLIGHT_SECONDS + 0.1))
     assert state.highlight(call) is Highlight.NONE and not state.animating()
 
 
-def test_recall_moves_the_ticket_to_the_top_and_flashes_again(state: BoardState, clock: Clock) -> None:
+def test_recall_moves_the_ticket_to_the_top_and_flashes_again(state: BoardState, clock: FakeClock) -> None:
     state.apply_event(called(1, 3))
     state.apply_event(called(2, 4))
-    clock.now += 60
+    clock.advance(seconds=60)
     [recall] = state.apply_event(
-        {"type": "ticket_recalled", "at": START.isoformat(), "counter": 3, "recalls": 1, "ticket": ticket(1)}
+        event(
+            {
+                "type": "ticket_recalled",
+                "at": START.isoformat(),
+                "counter": 3,
+                "recalls": 1,
+                "ticket": ticket(1),
+            }
+        )
     )
     assert recall.recall and recall.recalls == 1
     assert [(c.number, c.counter) for c in state.now_calling()] == [("C001", 3), ("C002", 4)]
@@ -135,13 +156,13 @@ def test_finished_tickets_leave_now_calling_for_recent(state: BoardState) -> Non
     state.apply_event(called(2, 4))
     assert (
         state.apply_event(
-            {"type": "ticket_finished", "at": START.isoformat(), "counter": 3, "ticket": ticket(1)}
+            event({"type": "ticket_finished", "at": START.isoformat(), "counter": 3, "ticket": ticket(1)})
         )
         == []
     )
     assert [c.number for c in state.now_calling()] == ["C002"]
     assert [c.number for c in state.recent()] == ["C001"]
-    cancelled = {"type": "ticket_cancelled", "at": START.isoformat(), "ticket": ticket(2)}
+    cancelled = event({"type": "ticket_cancelled", "at": START.isoformat(), "ticket": ticket(2)})
     state.apply_event(cancelled)
     assert state.now_calling() == [] and [c.number for c in state.recent()] == ["C002", "C001"]
 
@@ -157,11 +178,11 @@ def test_losing_the_connection_drops_every_highlight(state: BoardState) -> None:
 
 
 def test_resync_snapshot_replaces_stale_calls_and_announces_missed_ones(
-    state: BoardState, clock: Clock
+    state: BoardState, clock: FakeClock
 ) -> None:
     state.apply_event(called(1, 3))
     state.set_connected(False)
-    clock.now += 30
+    clock.advance(seconds=30)
     state.set_connected(True)
     later = START + timedelta(seconds=30)
     missed = state.apply_snapshot(
@@ -190,8 +211,8 @@ def test_resync_snapshot_replaces_stale_calls_and_announces_missed_ones(
     assert [c.number for c in state.recent()] == ["C001"]  # the stale call is no longer "now calling"
 
 
-def test_first_snapshot_announces_nothing(clock: Clock) -> None:
-    board = BoardState(monotonic=clock, clock=ServerClock(clock))
+def test_first_snapshot_announces_nothing(clock: FakeClock) -> None:
+    board = BoardState(monotonic=clock.monotonic, clock=ServerClock(clock.monotonic))
     board.set_connected(True)
     rows = [{**ticket(1), "counter": 3, "called_at": START.isoformat(), "recalls": 0, "state": "called"}]
     assert board.apply_snapshot(snapshot(rows)) == []
@@ -199,8 +220,10 @@ def test_first_snapshot_announces_nothing(clock: Clock) -> None:
     assert board.highlight(board.now_calling()[0]) is Highlight.NONE
 
 
-def test_zone_keeps_only_its_counters(clock: Clock) -> None:
-    board = BoardState(frozenset({1, 2, 3, 4, 7}), monotonic=clock, clock=ServerClock(clock))
+def test_zone_keeps_only_its_counters(clock: FakeClock) -> None:
+    board = BoardState(
+        frozenset({1, 2, 3, 4, 7}), monotonic=clock.monotonic, clock=ServerClock(clock.monotonic)
+    )
     board.set_connected(True)
     board.apply_snapshot(
         snapshot([{**ticket(9), "counter": 8, "called_at": START.isoformat(), "recalls": 0}])
@@ -215,7 +238,7 @@ def test_zone_keeps_only_its_counters(clock: Clock) -> None:
 
 def test_a_new_day_clears_the_calls(state: BoardState) -> None:
     state.apply_event(called(1, 3))
-    state.apply_event({"type": "day_started", "at": START.isoformat(), "day": "2026-11-23"})
+    state.apply_event(event({"type": "day_started", "at": START.isoformat(), "day": "2026-11-23"}))
     assert state.now_calling() == [] and state.recent() == []
 
 
@@ -256,8 +279,8 @@ def test_describe_zone() -> None:
     assert describe(frozenset({1, 2, 3, 4, 7})) == "1-4,7" and describe(None) == "all"
 
 
-def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
-    board = BoardState(monotonic=clock, clock=ServerClock(clock))
+def test_ten_thousand_calls_leave_memory_flat(clock: FakeClock) -> None:
+    board = BoardState(monotonic=clock.monotonic, clock=ServerClock(clock.monotonic))
     board.set_connected(True)
     board.apply_snapshot(snapshot([]))
     at = START
@@ -266,23 +289,32 @@ def test_ten_thousand_calls_leave_memory_flat(clock: Clock) -> None:
         nonlocal at
         for n in range(first, first + count):
             at += timedelta(seconds=3)
-            clock.now += 3
+            clock.advance(seconds=3)
             counter = n % 8 + 1
             board.apply_event(called(n, counter, at))
             if n % 5 == 0:
                 board.apply_event(
-                    {
-                        "type": "ticket_recalled",
-                        "at": at.isoformat(),
-                        "counter": counter,
-                        "recalls": 1,
-                        "ticket": ticket(n),
-                    }
+                    event(
+                        {
+                            "type": "ticket_recalled",
+                            "at": at.isoformat(),
+                            "counter": counter,
+                            "recalls": 1,
+                            "ticket": ticket(n),
+                        }
+                    )
                 )
             board.apply_event(
-                {"type": "ticket_finished", "at": at.isoformat(), "counter": counter, "ticket": ticket(n - 4)}
+                event(
+                    {
+                        "type": "ticket_finished",
+                        "at": at.isoformat(),
+                        "counter": counter,
+                        "ticket": ticket(n - 4),
+                    }
+                )
             )
-            board.apply_queue_status(True, snapshot([])["services"])
+            board.apply_queue_status(True, snapshot([]).services)
             if n % 50 == 0:
                 board_model(board, "ar" if n % 100 else "en", ticker=ticker_messages(board))
 
@@ -319,6 +351,7 @@ def test_a_zoned_board_lists_its_counters_services_and_the_branch_notices() -> N
     engine.advance(START)
     engine.execute(IssueTicket("legal"), START)
     snap = views.snapshot(engine, "board", START)
+    assert isinstance(snap, BoardSnapshotData)
 
     everyone = BoardState()
     everyone.apply_snapshot(snap)
@@ -328,3 +361,60 @@ def test_a_zoned_board_lists_its_counters_services_and_the_branch_notices() -> N
     assert {s.id for s in zoned.visible_services()} == {"inquiry", "feedback"}  # supervisor is transfer-only
     ticker = ticker_messages(zoned)
     assert "Please bring your smart card" in ticker and "يرجى إحضار البطاقة الذكية" in ticker
+
+
+def test_the_short_estimate_agrees_with_the_number_in_arabic() -> None:
+    """The catalogue's six Arabic forms of ``wait.minutes`` say what the Arabic grammar helper says (one,
+    the dual, 3-10 plural, 11-99 accusative singular, 100+ singular), with the branch's digits."""
+    from display_board.model import _minutes
+    from hardware.arabic import arabic_minutes
+    from qtkit.i18n import localize_digits
+
+    for n in range(1, 1_000):
+        assert _minutes(n, "ar", "western") == arabic_minutes(n)
+        assert _minutes(n, "ar", "arabic-indic") == localize_digits(arabic_minutes(n), "arabic-indic")
+        assert _minutes(n, "en", "arabic-indic") == f"{n} min"
+
+
+def test_every_wording_comes_from_the_catalogues(state: BoardState) -> None:
+    from server.i18n import both
+
+    state.apply_event(called(1, 3))
+    state.apply_event(
+        event(
+            {
+                "type": "ticket_recalled",
+                "at": START.isoformat(),
+                "counter": 3,
+                "recalls": 1,
+                "ticket": ticket(1),
+            }
+        )
+    )
+    model = board_model(state, "ar", ticker=ticker_messages(state))
+    assert model.now_calling[0].recall is not None
+    assert (model.now_calling[0].recall.primary, model.now_calling[0].recall.secondary) == both(
+        "board", "call.recall"
+    )
+    assert model.ticker[-2:] == both("board", "ticker.keep_ticket")
+    assert model.ticker[:2] == both("board", "ticker.hotline", hotline="80008001")
+    state.apply_queue_status(False, snapshot([]).services)
+    state.apply_event(
+        event({"type": "ticket_finished", "at": START.isoformat(), "counter": 3, "ticket": ticket(1)})
+    )
+    closed = board_model(state, "en").empty
+    assert closed is not None and (closed.secondary, closed.primary) == both("common", "branch.closed_now")
+    assert closed.primary == "The branch is closed now"
+
+
+@pytest.mark.parametrize("module", ["display_board.state", "display_board.model", "display_board.zone"])
+def test_state_and_model_load_without_qt(module: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'PySide6'))"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", f"{module} loaded {done.stdout.strip()}"

@@ -8,19 +8,20 @@ import pytest
 from PySide6.QtGui import QColor
 
 from display_board.controller import BoardController
-from display_board.screenshots import MORNING, _Clock, build_state
+from display_board.screenshots import MORNING, build_state, screenshot_clock
 from display_board.view import AMBER, BoardView
 from hardware.fonts import ticket_fonts
 from qtkit.client import DeviceLogin, HallClient
 from server.cli.main import main as dawr
 from server.core.config import load_default_config
+from server.testing import FakeClock
 
 
 @pytest.fixture(scope="module")
-def morning() -> tuple[Any, _Clock]:
-    clock = _Clock()
+def morning() -> tuple[Any, FakeClock]:
+    clock = screenshot_clock()
     state = build_state(load_default_config(), clock)
-    clock.now += 0.1  # the newest call arrived 0.1 s ago: lit
+    clock.advance(seconds=0.1)  # the newest call arrived 0.1 s ago: lit
     return state, clock
 
 
@@ -32,7 +33,7 @@ def _close(a: QColor, b: QColor) -> bool:
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (3840, 2160)])
 def test_layout_scales_with_the_window(qtbot: Any, morning: Any, lang: str, size: tuple[int, int]) -> None:
     state, clock = morning
-    view = BoardView(state, ticket_fonts(), lang=lang, animate=False, monotonic=clock)  # type: ignore[arg-type]
+    view = BoardView(state, ticket_fonts(), lang=lang, animate=False, monotonic=clock.monotonic)  # type: ignore[arg-type]
     qtbot.addWidget(view)
     view.resize(*size)
     image = view.grab().toImage()
@@ -49,7 +50,7 @@ def test_layout_scales_with_the_window(qtbot: Any, morning: Any, lang: str, size
 
 def test_language_cycle_mirrors_the_layout(qtbot: Any, morning: Any) -> None:
     state, clock = morning
-    view = BoardView(state, ticket_fonts(), lang="ar", animate=False, monotonic=clock)  # type: ignore[arg-type]
+    view = BoardView(state, ticket_fonts(), lang="ar", animate=False, monotonic=clock.monotonic)
     qtbot.addWidget(view)
     client = HallClient(["ws://127.0.0.1:9/"], DeviceLogin("unused"))  # never started
     controller = BoardController(client, state, view, None, lang_cycle_seconds=0.05)
