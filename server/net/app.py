@@ -7,6 +7,8 @@ reply, ``disconnect(conn)`` forgets it, ``await tick()`` lets the clock move the
 day start). Every accepted command is committed to the journal (``Hall.handle``) before its reply and
 before any push; pushes follow the rules in ``server/protocol/messages.py``. ``authorize`` is the one place where
 roles and counter bindings are checked.
+A kiosk's or board's state change is also written to ``device_status`` (``server/store/devices.py``, what HQ
+shows as device alerts) by a thread of its own: never awaited by a command, a failure logged once.
 
 With a ``branch_lock`` (``server/store/leadership.py``; ``dawr server`` always passes one), every journal write
 and every tick first makes sure this server still holds the branch lock: if its lock session died (the
@@ -18,6 +20,7 @@ edge stops serving (clients fail over to the server that holds the lock).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -43,6 +46,7 @@ from server.net.wording import arabic
 from server.protocol import messages as p
 from server.protocol import payloads as pl
 from server.store.appointment_import import read_bookings
+from server.store.devices import DeviceRow, DeviceStatusStore
 from server.store.hall import Committed, Hall
 from server.store.journal import Journal
 from server.store.leadership import BranchLock, LockLost
@@ -56,6 +60,8 @@ SESSION_CHECK_SECONDS = 30.0
 BOARD_SILENT_SECONDS = 90.0
 """A connected board without a heartbeat for this long (three missed 30 s beats) is shown as not responding."""
 VERSION = "dawr-server/0.1"
+DEVICE_FLUSH_SECONDS = 5.0
+"""How long ``close`` waits for the device status rows still to be written."""
 
 
 class Refused(Exception):
@@ -244,6 +250,10 @@ class HallServer:
         self.hall = Hall(config, journal, qr_secret)
         self.lock = asyncio.Lock()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dawr-journal")
+        self.device_store = DeviceStatusStore(journal.engine)
+        self._device_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dawr-devices")
+        """Writes the ``device_status`` rows, in order, off the command path (``_store_device``)."""
+        self._device_store_down = False
         self.connections: set[Connection] = set()
         self.bound: dict[int, Connection] = {}
         self.devices: dict[str, pl.DeviceInfo] = {
@@ -280,11 +290,20 @@ class HallServer:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executor, self._guarded, self.hall.rebuild)
         self._pushed_seq = self.hall.last_seq
+        for device_id in self.devices:  # what HQ sees after a restart: nobody connected yet
+            self._store_device(device_id)
         await self.tick()
 
     async def close(self) -> None:
-        """Release the journal thread (the journal itself belongs to the caller)."""
+        """Release the journal thread (the journal itself belongs to the caller); the device rows still
+        queued are written first (for at most ``DEVICE_FLUSH_SECONDS``)."""
         self.executor.shutdown(wait=True)
+        try:
+            await asyncio.wait_for(
+                asyncio.to_thread(self._device_writer.shutdown, True), DEVICE_FLUSH_SECONDS
+            )
+        except TimeoutError:
+            log.warning(json.dumps({"event": "device_status", "result": "not_flushed"}))
 
     async def tick(self) -> None:
         """Let time pass (``Hall.tick``), push the resulting events, re-check staff sessions now and then."""
@@ -678,6 +697,46 @@ class HallServer:
         changes["last_seen"] = self.clock().isoformat()
         self.devices[device_id] = self.devices[device_id].model_copy(update=changes)
         self._push_device(device_id)
+        self._store_device(device_id)
+
+    def _store_device(self, device_id: str) -> None:
+        """Queue the device's row for ``device_status`` (HQ's device alerts, docs/network.md): written by
+        the device thread in order, never awaited by a command; a failure is logged once and forgotten.
+        A server that lost the branch lock writes nothing more (the server holding it now owns the rows)."""
+        if self.lock_lost.is_set():
+            return
+        device = self.devices[device_id]
+        row = DeviceRow(
+            branch_id=self.config.branch.id,
+            device_id=device.id,
+            role=device.role,
+            connected=device.connected,
+            silent=device.silent,
+            printer=device.health.printer,
+            scanner=device.health.scanner,
+            display=device.health.display,
+            announcer=device.health.announcer,
+            detail=device.detail,
+            updated_at=self.clock(),
+        )
+        with contextlib.suppress(RuntimeError):  # closing: the writer takes no more rows
+            self._device_writer.submit(self._write_device, row)
+
+    def _write_device(self, row: DeviceRow) -> None:
+        if self.lock_lost.is_set():
+            return
+        try:
+            self.device_store.put(row)
+        except Exception as problem:  # a database outage must not stop the hall
+            if not self._device_store_down:
+                self._device_store_down = True
+                log.warning(
+                    json.dumps({"event": "device_status", "result": "not_stored", "detail": str(problem)})
+                )
+            return
+        if self._device_store_down:
+            self._device_store_down = False
+            log.warning(json.dumps({"event": "device_status", "result": "ok", "detail": "stored again"}))
 
     def _push_device(self, device_id: str) -> None:
         device = self.devices[device_id]
@@ -857,6 +916,7 @@ class HallServer:
             if seen and (now - datetime.fromisoformat(seen)).total_seconds() > BOARD_SILENT_SECONDS:
                 self.devices[device_id] = device.model_copy(update={"silent": True})
                 self._push_device(device_id)
+                self._store_device(device_id)
 
     @handles("device_health")
     async def _device_health(self, conn: Connection, args: tuple[p.DeviceHealth, None]) -> Reply:

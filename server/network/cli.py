@@ -8,6 +8,7 @@
     dawr network status       --db URL [--json] [--check]
     dawr network verify       --db HQ_URL --branch ID --branch-url BRANCH_URL
     dawr network grant        --db HQ_URL USER (--branches a,b | --every-branch)
+    dawr network refresh-branch --db HQ_URL --branch ID   (after an upgraded branch's init-branch)
     dawr network remove-branch --db HQ_URL --branch ID
     dawr network restore-branch --db NEW_BRANCH_URL --branch ID --hq-url HQ_URL
     dawr network show         --db HQ_URL --config BRANCH_TOML [--config ...]
@@ -122,6 +123,13 @@ def _cmd_unfollow_hq(args: argparse.Namespace) -> int:
     from server.network.replication import unfollow_hq
 
     _print(unfollow_hq(args.db, args.branch))
+    return 0
+
+
+def _cmd_refresh_branch(args: argparse.Namespace) -> int:
+    from server.network.replication import refresh_branch
+
+    _print(refresh_branch(args.db, args.branch))
     return 0
 
 
@@ -293,6 +301,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     grant.add_argument("--branches", help="comma-separated branch ids")
     grant.add_argument("--every-branch", action="store_true", help="the account may work at every branch")
     grant.set_defaults(func=_cmd_grant)
+
+    refresh = commands.add_parser(
+        "refresh-branch", help="at HQ: receive the tables a branch's publication gained (device status)"
+    )
+    db(refresh, "HQ")
+    refresh.add_argument("--branch", required=True, help="branch id")
+    refresh.set_defaults(func=_cmd_refresh_branch)
 
     remove = commands.add_parser("remove-branch", help="at HQ: stop receiving a branch (HQ keeps its copy)")
     db(remove, "HQ")

@@ -5,7 +5,9 @@ HQ's ``journal_events``, server/network/mirror.py) and the state of each branch'
 (``pg_stat_subscription``: connected, last message from the branch). ``refresh()`` applies what arrived
 since the last call and ``feed(now)`` gives the JSON-ready picture the page shows: counters open / paused
 / closed, people waiting per service, the day's longest and mean wait, the share of services within their
-cap, appointments called on time, how old HQ's data is and whether the branch is cut off (STALE).
+cap, appointments called on time, how old HQ's data is and whether the branch is cut off (STALE), and the
+branch's device alerts (``device_alerts``) from HQ's replicated copy of its ``device_status`` rows
+(server/store/devices.py; None while HQ's schema has no such table).
 
 The feed holds aggregates and configuration names only (branch and service names): no ticket numbers,
 no customer names, national ids or phones, no staff names — ``PERSONAL_FIELDS`` never appear in it
@@ -33,6 +35,7 @@ from server.core.errors import JournalError
 from server.core.events import DayStarted, Event
 from server.network.mirror import BranchMirror
 from server.reports.figures import analyze, summary
+from server.store.devices import PERIPHERALS, DeviceRow, DeviceStatusStore
 from server.store.journal import Journal
 
 log = logging.getLogger("dawr.hq")
@@ -44,6 +47,8 @@ about every 10 s (keepalives; measured with PostgreSQL 15's defaults), a black-h
 dropped by PostgreSQL after ``wal_receiver_timeout`` (60 s)."""
 FIGURES_EVERY = 1.0
 """Seconds between two computations of a busy branch's day figures (longest / mean wait, cap, on time)."""
+DEVICES_EVERY = 1.0
+"""Seconds between two readings of HQ's copy of the branches' device status."""
 PERSONAL_FIELDS = ("national_id", "customer_name", "name", "phone", "mobile", "staff", "username", "token")
 """Words no key of the feed may be (checked by the tests on the real feed)."""
 
@@ -104,6 +109,26 @@ def registry_names(engine: Engine) -> dict[str, tuple[str, str]]:
         return {}
 
 
+def device_alerts(rows: Iterable[DeviceRow]) -> list[dict[str, Any]]:
+    """The alerts of a branch's devices, as the feed gives them: a device not connected, a board not
+    responding (``silent``), a peripheral in "error" or "warning" (with the device's own status text).
+    Each alert: ``device`` (its id), ``role``, ``part`` ("connection" or the peripheral), ``state``
+    ("disconnected", "silent", "error", "warning") and ``detail``."""
+    alerts: list[dict[str, Any]] = []
+    for row in rows:
+        base = {"device": row.device_id, "role": row.role}
+        if not row.connected:
+            alerts.append(base | {"part": "connection", "state": "disconnected", "detail": ""})
+            continue
+        if row.silent:
+            alerts.append(base | {"part": "connection", "state": "silent", "detail": ""})
+        for part in PERIPHERALS:
+            state = getattr(row, part)
+            if state in ("error", "warning"):
+                alerts.append(base | {"part": part, "state": state, "detail": row.detail})
+    return alerts
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -136,6 +161,10 @@ class HqLive:
         self.names: dict[str, tuple[str, str]] = {}
         self.branches: dict[str, _Branch] = {}
         self.links: dict[str, LinkState] = {}
+        self.device_store = DeviceStatusStore(engine)
+        self.devices: dict[str, list[DeviceRow]] | None = None
+        """branch id -> its device rows at HQ; None while HQ has no ``device_status`` table."""
+        self._devices_at = 0.0
         self.version = 0
         self._lock = threading.Lock()
 
@@ -194,6 +223,24 @@ class HqLive:
                 branch.dirty = True
                 self.version += 1
         return arrived
+
+    def refresh_devices(self, *, force: bool = False) -> bool:
+        """Read HQ's copy of every branch's device status (at most every ``DEVICES_EVERY`` seconds);
+        True if it changed."""
+        if not force and time.monotonic() - self._devices_at < DEVICES_EVERY:
+            return False
+        self._devices_at = time.monotonic()
+        devices: dict[str, list[DeviceRow]] | None = None
+        if self.devices is not None or self.device_store.available():  # the table never goes away
+            devices = {}
+            for row in self.device_store.rows():
+                devices.setdefault(row.branch_id, []).append(row)
+        with self._lock:
+            if devices == self.devices:
+                return False
+            self.devices = devices
+            self.version += 1
+        return True
 
     # ------------------------------------------------------------------------------------ figures
     def _day_figures(self, branch: _Branch) -> dict[str, Any]:
@@ -271,7 +318,7 @@ class HqLive:
             "over_cap": figures["over_cap"],
             "appointments_called": figures["appointments_called"],
             "appointments_on_time_pct": figures["appointments_on_time_pct"],
-            "device_alerts": None,
+            "device_alerts": None if self.devices is None else device_alerts(self.devices.get(branch_id, ())),
             "problem": branch.problem,
         }
 
@@ -331,6 +378,7 @@ class Refresher:
                 self._last_discovery = moment
                 changed = self.live.discover()
             changed = self.live.refresh() or changed
+            changed = self.live.refresh_devices() or changed
             if not self.healthy:
                 self.healthy, changed = True, True
         except JournalError as problem:

@@ -39,6 +39,7 @@ dd{margin:0;font-weight:600}
 dd ul{list-style:none;margin:0;padding:0}
 dd li{display:flex;justify-content:space-between;gap:.75rem;font-weight:500}
 dd li b{font-weight:700;min-width:1.5rem;text-align:end}
+dd ul.alerts li{flex-direction:column;gap:0;color:#82071e}
 .muted{color:#8c959f;font-weight:400}
 .empty{padding:2rem 1.5rem;color:#57606a}
 .login{display:flex;justify-content:center;padding:2rem 1rem}
@@ -106,7 +107,12 @@ PAGE_JS = r"""
       isolated(say("hq.percent", {value: branch.appointments_on_time_pct})), " ",
       el("span", {class: "muted"}, isolated(say("hq.appointments.detail", {count: branch.appointments_called}))));
     const devices = branch.device_alerts === null ? el("span", {class: "muted"}, say("hq.devices.not_at_hq"))
-      : isolated(branch.device_alerts);
+      : branch.device_alerts.length === 0 ? el("span", {class: "muted"}, say("hq.devices.none"))
+      : el("ul", {class: "alerts"}, ...branch.device_alerts.map((a) => el("li", {"data-device": a.device,
+          "data-part": a.part, "data-state": a.state},
+        el("span", {}, say("hq.device.part." + a.part), ": ", say("hq.device.state." + a.state), " · ",
+          isolated(a.device)),
+        a.detail ? el("span", {class: "muted"}, isolated(a.detail)) : null)));
     return el("section", {class: "branch" + (branch.stale ? " stale" : ""), "data-branch": branch.id,
         "data-last-seq": branch.last_seq, "data-waiting": branch.waiting_total, "data-stale": branch.stale},
       el("header", {},

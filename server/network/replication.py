@@ -1,10 +1,12 @@
 """The ministry network through PostgreSQL's own logical replication (docs/network.md).
 
 Each branch publishes its own journal rows (``dawr_journal_<branch>``: ``journal_events`` filtered on
-``branch_id``, inserts only — the journal is append-only); HQ holds one subscription per branch with the
-same name. The other way, HQ publishes each branch's staff accounts (``dawr_staff_<branch>``: the rows of
+``branch_id`` — the journal is append-only, only inserts happen — and its devices' last known state,
+``device_status`` with the same filter, inserts and updates); HQ holds one subscription per branch with
+the same name. The other way, HQ publishes each branch's staff accounts (``dawr_staff_<branch>``: the rows of
 ``staff_accounts`` granted at that branch or at every branch) and the branch subscribes to it. Keys make
-conflicts impossible: a branch only writes its own ``(branch_id, seq)`` rows, HQ alone writes staff rows.
+conflicts impossible: a branch only writes its own ``(branch_id, seq)`` and ``(branch_id, device_id)`` rows,
+HQ alone writes staff rows.
 
 Every function checks everything first and changes nothing when a check fails; a failure raises
 NetworkError with one line for the operator. DDL is not replicated: each database is brought to the
@@ -32,6 +34,11 @@ from server.store.journal import make_engine, upgrade_schema
 BRANCH_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 JOURNAL_PREFIX = "dawr_journal_"
 STAFF_PREFIX = "dawr_staff_"
+DEVICE_TABLE = "device_status"
+"""The devices' state (migration 0005), published with the journal so that HQ sees device alerts."""
+JOURNAL_PUBLISH = "insert, update"
+"""What the journal publication publishes: the journal only ever gets inserts; ``device_status`` rows are
+upserted. Deletes are not published (a branch never deletes either)."""
 CONNECT_SECONDS = 5
 WAL_WARN_FRACTION = 0.8
 """``status`` warns when a slot retains this fraction of ``max_slot_wal_keep_size``."""
@@ -170,6 +177,19 @@ def _table_exists(connection: psycopg.Connection[Any], table: str) -> bool:
     return bool(_one(connection, "SELECT to_regclass(%s) IS NOT NULL", table))
 
 
+def _published_tables(connection: psycopg.Connection[Any], publication: str) -> set[str]:
+    return {
+        str(r[0])
+        for r in _rows(
+            connection, "SELECT tablename FROM pg_publication_tables WHERE pubname = %s", publication
+        )
+    }
+
+
+def _filter(branch_id: str) -> sql.Composed:
+    return sql.SQL("(branch_id = {})").format(sql.Literal(branch_id))
+
+
 def _publications(connection: psycopg.Connection[Any], prefix: str) -> list[str]:
     return [
         r[0]
@@ -271,16 +291,40 @@ def init_branch(branch_url: str, branch_id: str) -> list[str]:
     migrate(branch_url, "branch")
     lines = []
     with connect(branch_url, "branch") as db:
-        if already:
+        if already and DEVICE_TABLE in _published_tables(db, name):
             lines.append(f"branch {branch_id}: publication {name} already exists (nothing to do)")
+        elif already:  # published before migration 0005: add the device status to it
+            with db.transaction():
+                db.execute(
+                    sql.SQL("ALTER PUBLICATION {} ADD TABLE {} WHERE {}").format(
+                        sql.Identifier(name), sql.Identifier(DEVICE_TABLE), _filter(branch_id)
+                    )
+                )
+                db.execute(
+                    sql.SQL("ALTER PUBLICATION {} SET (publish = {})").format(
+                        sql.Identifier(name), sql.Literal(JOURNAL_PUBLISH)
+                    )
+                )
+            lines.append(
+                f"branch {branch_id}: publication {name} now carries the device status too: at HQ run "
+                f"`dawr network refresh-branch --branch {branch_id}`"
+            )
         else:
             db.execute(
                 sql.SQL(
-                    "CREATE PUBLICATION {} FOR TABLE journal_events WHERE (branch_id = {}) "
-                    "WITH (publish = 'insert')"
-                ).format(sql.Identifier(name), sql.Literal(branch_id))
+                    "CREATE PUBLICATION {} FOR TABLE journal_events WHERE {}, TABLE {} WHERE {} WITH (publish = {})"
+                ).format(
+                    sql.Identifier(name),
+                    _filter(branch_id),
+                    sql.Identifier(DEVICE_TABLE),
+                    _filter(branch_id),
+                    sql.Literal(JOURNAL_PUBLISH),
+                )
             )
-            lines.append(f"branch {branch_id}: publication {name} created (journal rows of {branch_id} only)")
+            lines.append(
+                f"branch {branch_id}: publication {name} created (journal rows and device status of "
+                f"{branch_id} only)"
+            )
     if keep == "-1":
         lines.append(
             "warning: max_slot_wal_keep_size is unlimited: a long HQ outage could fill the branch's disk; "
@@ -368,6 +412,8 @@ def add_branch(hq_url: str, branch_id: str, branch_url: str, *, replace_copy: bo
             with hq.transaction():
                 if replace_copy:
                     hq.execute("DELETE FROM journal_events WHERE branch_id = %s", (branch_id,))
+                if _table_exists(hq, DEVICE_TABLE):  # live state, not history: the copy brings it anew
+                    hq.execute(f"DELETE FROM {DEVICE_TABLE} WHERE branch_id = %s", (branch_id,))
                 if not staff_exists:
                     hq.execute(
                         sql.SQL("CREATE PUBLICATION {} FOR TABLE staff_accounts WHERE {}").format(
@@ -388,6 +434,52 @@ def add_branch(hq_url: str, branch_id: str, branch_url: str, *, replace_copy: bo
         f"`dawr network follow-hq --branch {branch_id}` at the branch"
     )
     return lines
+
+
+def refresh_branch(hq_url: str, branch_id: str) -> list[str]:
+    """At HQ: let the branch's journal subscription pick up the tables its publication gained (the device
+    status of a branch set up before migration 0005, after `init-branch` ran there again). HQ's schema is
+    brought to this Dawr's revision first (DDL is not replicated); the branch must be reachable."""
+    _check_branch_id(branch_id)
+    name = journal_name(branch_id)
+    with connect(hq_url, "HQ") as hq:
+        _check_superuser(hq, "HQ", "refreshing subscriptions")
+        _check_known_revision(hq, "HQ")
+        if not _subscription_exists(hq, name):
+            raise NetworkError(f"branch {branch_id!r} is not added at HQ (no subscription {name})")
+        if not _one(hq, "SELECT subenabled FROM pg_subscription WHERE subname = %s", name):
+            raise NetworkError(f"HQ's subscription {name} is disabled: enable it before refreshing")
+    migrate(hq_url, "HQ")
+    with connect(hq_url, "HQ") as hq:
+        before = _subscribed_tables(hq, name)
+        if DEVICE_TABLE not in before:  # the first copy of the devices' rows must not meet old ones
+            hq.execute(f"DELETE FROM {DEVICE_TABLE} WHERE branch_id = %s", (branch_id,))
+        try:
+            hq.execute(
+                sql.SQL("ALTER SUBSCRIPTION {} REFRESH PUBLICATION WITH (copy_data = true)").format(
+                    sql.Identifier(name)
+                )
+            )
+        except psycopg.Error as error:
+            raise NetworkError(
+                f"HQ could not refresh its subscription to branch {branch_id!r}: {_first_line(error)}"
+            ) from None
+        added = sorted(_subscribed_tables(hq, name) - before)
+    if added:
+        return [f"HQ's subscription {name} now also receives {', '.join(added)}"]
+    return [f"HQ's subscription {name} already receives every table the branch publishes (nothing to do)"]
+
+
+def _subscribed_tables(connection: psycopg.Connection[Any], subscription: str) -> set[str]:
+    return {
+        str(r[0])
+        for r in _rows(
+            connection,
+            "SELECT c.relname FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid "
+            "JOIN pg_class c ON c.oid = r.srrelid WHERE s.subname = %s",
+            subscription,
+        )
+    }
 
 
 def follow_hq(branch_url: str, branch_id: str, hq_url: str, *, replace_local: bool = False) -> list[str]:

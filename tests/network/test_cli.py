@@ -51,6 +51,14 @@ def state(url: str) -> dict[str, list[str]]:
         }
 
 
+def synced(hq_url: str) -> bool:
+    """Every table of HQ's subscriptions past its initial copy (whose table-sync slots are temporary:
+    a ``state`` taken meanwhile would list one that vanishes by itself)."""
+    with psycopg.connect(hq_url, autocommit=True) as db:
+        row = db.execute("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'").fetchone()
+    return row is not None and row[0] == 0
+
+
 def test_setup_commands_and_status(make_cluster: Callable[..., PgCluster]) -> None:
     hq, a = make_cluster("hq"), make_cluster("a")
     code, out, err = dawr("init-hq", "--db", hq.url)
@@ -238,6 +246,7 @@ def test_restore_branch_refusals(make_cluster: Callable[..., PgCluster]) -> None
     driver.close()
     assert dawr("init-branch", "--db", a.url, "--branch", "a")[0] == 0
     assert dawr("add-branch", "--db", hq.url, "--branch", "a", "--branch-url", a.url)[0] == 0
+    wait_until(lambda: synced(hq.url) and state(a.url)["slots"] == ["dawr_journal_a"], 30, "initial copy")
     before = state(hq.url), state(a.url), state(fresh.url)
     line = refused("restore-branch", "--db", fresh.url, "--branch", "a", "--hq-url", hq.url)
     assert line == (

@@ -23,7 +23,8 @@ import pytest
 from server.core.engine import CallNext, CheckIn, ImportAppointments, IssueTicket, OpenCounter, PauseCounter
 from server.core.events import Booking
 from server.store.branches import BranchRegistry
-from server.store.journal import Journal
+from server.store.devices import DeviceRow, DeviceStatusStore
+from server.store.journal import Journal, make_engine
 from tests.network import workload
 from tests.network.clusters import wait_until
 from tests.network.conftest import Network
@@ -96,6 +97,38 @@ def _card(driver: WebDriver, branch_id: str) -> dict[str, str]:
     return value or {}
 
 
+def _alerts(driver: WebDriver, branch_id: str) -> list[tuple[str, str, str, str]]:
+    """The device alerts the branch card shows: (device, part, state, the line's text)."""
+    value: list[list[str]] | None = driver.execute_script(
+        "return [...document.querySelectorAll(`section[data-branch='${arguments[0]}'] li[data-part]`)]"
+        ".map(li => [li.dataset.device, li.dataset.part, li.dataset.state, li.innerText]);",
+        branch_id,
+    )
+    return [(d, p, s, t) for d, p, s, t in value or []]
+
+
+def _devices(network: Network) -> None:
+    """At the branches, what their servers write when devices change (server/store/devices.py)."""
+    now = datetime.now(UTC)
+    rows = {
+        "a": [
+            DeviceRow(
+                "a", "kiosk-1", "kiosk", True, False, "error", "ok", None, None, "printer paper_out", now
+            ),
+            DeviceRow("a", "kiosk-2", "kiosk", True, False, "ok", "ok", None, None, "printer ready", now),
+            DeviceRow("a", "board-1", "board", True, True, None, None, "ok", "ok", "", now),
+        ],
+        "b": [DeviceRow("b", "kiosk-1", "kiosk", True, False, "ok", "ok", None, None, "printer ready", now)],
+    }
+    for branch_id, branch_rows in rows.items():
+        engine = make_engine(network.branches[branch_id].url)
+        try:
+            for row in branch_rows:
+                DeviceStatusStore(engine).put(row)
+        finally:
+            engine.dispose()
+
+
 def _wait(condition: Callable[[], Any], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,6 +190,7 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(
     finally:
         journal.close()
     halls = _busy_hall(network, monkeypatch)
+    _devices(network)
     try:
         for branch_id in halls:
             network.wait_converged(branch_id, 30)
@@ -175,6 +209,15 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(
             _wait(lambda: _card(driver, "a").get("seq") == str(halls["a"].hall.last_seq), 30, "branch a")
             html = driver.find_element(By.TAG_NAME, "html")
             assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
+            _wait(lambda: len(_alerts(driver, "a")) == 2, 30, "branch a's device alerts")
+            alerts = _alerts(driver, "a")
+            assert [a[:3] for a in alerts] == [
+                ("board-1", "connection", "silent"),
+                ("kiosk-1", "printer", "error"),
+            ]
+            assert "لا يستجيب" in alerts[0][3] and "board-1" in alerts[0][3]
+            assert "الطابعة" in alerts[1][3] and "عطل" in alerts[1][3] and "printer paper_out" in alerts[1][3]
+            assert _alerts(driver, "b") == [] and "لا تنبيهات" in _card(driver, "b")["text"]
             cookies = {c["name"]: c for c in driver.get_cookies()}
             assert cookies["dawr_hq_session"]["httpOnly"] is True
             assert driver.execute_script("return document.cookie") == ""
@@ -215,6 +258,7 @@ def test_ticket_at_a_branch_appears_in_the_browser_without_reload(
             html = driver.find_element(By.TAG_NAME, "html")
             assert html.get_attribute("dir") == "ltr" and html.get_attribute("lang") == "en"
             assert "STALE" in _card(driver, "b")["text"]
+            assert "printer" in _alerts(driver, "a")[1][3] and "fault" in _alerts(driver, "a")[1][3]
             driver.save_screenshot(str(SHOTS / "hq-en.png"))
             network.branches["b"].restore()
             wait_until(lambda: True, 0.1, "")

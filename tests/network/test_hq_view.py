@@ -223,7 +223,7 @@ def test_the_view_needs_no_superuser_and_names_come_from_the_registry(network: N
     add_hq_staff(network.hq.url)
     with psycopg.connect(network.hq.url, autocommit=True) as db:
         db.execute("CREATE ROLE dawr_view LOGIN")
-        db.execute("GRANT SELECT ON journal_events, staff_accounts, branches TO dawr_view")
+        db.execute("GRANT SELECT ON journal_events, staff_accounts, branches, device_status TO dawr_view")
         db.execute("GRANT SELECT, INSERT, UPDATE ON staff_sessions TO dawr_view")
     # add-branch records the names (checked before anything changes: one name alone is refused).
     command = [sys.executable, "-m", "server.network", "add-branch", "--db", network.hq.url, "--branch", "c"]
@@ -258,6 +258,7 @@ def test_the_view_needs_no_superuser_and_names_come_from_the_registry(network: N
             a = branch_of(data, "a")
             assert a["connected"] and not a["stale"] and data["healthy"]
             assert (a["name_ar"], a["name_en"]) == ("Seef (ar)", "Seef branch")
+            assert a["device_alerts"] == [], "the view's user reads the device status (no alerts at a)"
             assert {b["id"] for b in data["branches"]} == {"a", "b"}
             feed.close()
             seef = Feed(view.url, session_cookie(login(view.url, "seefsup")))
