@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -229,15 +228,11 @@ def test_report_of_a_simulated_journal(tmp_path: Path, capsys: pytest.CaptureFix
     assert "already holds branch hq" in capsys.readouterr().err
 
 
-POSTGRES = os.environ.get("DAWR_TEST_POSTGRES_URL")
-
-
 @pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES, reason="DAWR_TEST_POSTGRES_URL is not set: no PostgreSQL to report from")
-def test_report_from_postgresql() -> None:
-    assert POSTGRES is not None
+def test_report_from_postgresql(postgres_url: str) -> None:
+    """In a schema of its own (conftest), so no other test's or earlier run's schema revision matters."""
     branch = f"rep-{uuid.uuid4().hex[:12]}"
-    write_day(POSTGRES, branch)
+    write_day(postgres_url, branch)
     day = at("07:00").date()
-    data = json.loads(build_report(POSTGRES, day, day + timedelta(days=1), branch, None, "json"))
+    data = json.loads(build_report(postgres_url, day, day + timedelta(days=1), branch, None, "json"))
     check_figures(data, branch)

@@ -26,8 +26,11 @@ def _until(
     deadline = time.monotonic() + timeout
     while True:
         rows = _rows(hall)
-        if check(rows):
-            return rows
+        try:
+            if check(rows):
+                return rows
+        except KeyError:  # the device's row is not written yet
+            pass
         assert time.monotonic() < deadline, f"device_status never became as expected: {rows}"
         time.sleep(0.05)
 
