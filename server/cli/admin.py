@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from server.cli.main import SubParsers, load_config_arg
 from server.core.errors import ConfigError
@@ -31,6 +32,8 @@ def _cmd_import_appointments(args: argparse.Namespace) -> int:
     from server.store.journal import Journal, utc_now
 
     config = load_config_arg(args.config)
+    if args.hq:
+        return _import_at_hq(args.file, args.db, config.zone)
     bookings = read_bookings(args.file, config.zone)
     journal = Journal.open(args.db)
     try:
@@ -41,6 +44,28 @@ def _cmd_import_appointments(args: argparse.Namespace) -> int:
     own = sum(1 for b in bookings if b.branch_id == config.branch.id)
     print(
         f"imported {len(bookings)} booking(s): {own} for branch {config.branch.id}, {len(bookings) - own} for others"
+    )
+    return 0
+
+
+def _import_at_hq(file: str, db: str | None, zone: ZoneInfo) -> int:
+    """``import-appointments --hq``: the CSV's bookings into HQ's ``bookings`` table, which sends each
+    branch its own (docs/network.md); nothing is written when a row is invalid."""
+    from server.store.bookings import BookingStore, read_booking_rows
+    from server.store.journal import Journal, utc_now
+
+    if not db:
+        raise ConfigError("--hq needs --db HQ_URL (the HQ database the branches follow)")
+    rows = read_booking_rows(file, zone, utc_now())
+    journal = Journal.open(db)
+    try:
+        written = BookingStore(journal.engine).put(rows)
+    finally:
+        journal.close()
+    branches = sorted({row.branch_id for row in rows})
+    print(
+        f"stored {len(rows)} booking(s) for branch(es) {', '.join(branches)} at HQ "
+        f"({written} new or changed); each branch receives its own"
     )
     return 0
 
@@ -174,6 +199,11 @@ def register(subparsers: SubParsers) -> None:
     imp = admin.add_parser("import-appointments", help="import a CSV of booked appointments")
     imp.add_argument("file", help="CSV: reference,national_id,name,phone,service,branch,slot")
     imp.add_argument("--config", help="branch TOML file (default: the shipped ministry hall)")
+    imp.add_argument(
+        "--hq",
+        action="store_true",
+        help="--db is HQ's database: store the bookings there for every branch to receive (docs/network.md)",
+    )
     db_arg(imp)
     imp.set_defaults(func=_cmd_import_appointments)
 

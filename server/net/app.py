@@ -9,6 +9,8 @@ before any push; pushes follow the rules in ``server/protocol/messages.py``. ``a
 roles and counter bindings are checked.
 A kiosk's or board's state change is also written to ``device_status`` (``server/store/devices.py``, what HQ
 shows as device alerts) by a thread of its own: never awaited by a command, a failure logged once.
+The bookings HQ sends (the branch's ``bookings`` table, ``server/store/bookings.py``) are read every
+``BOOKING_POLL_SECONDS`` by a task of its own and journaled as an appointment import (``sync_bookings``).
 
 With a ``branch_lock`` (``server/store/leadership.py``; ``dawr server`` always passes one), every journal write
 and every tick first makes sure this server still holds the branch lock: if its lock session died (the
@@ -46,6 +48,7 @@ from server.net.wording import arabic
 from server.protocol import messages as p
 from server.protocol import payloads as pl
 from server.store.appointment_import import read_bookings
+from server.store.bookings import BookingFeed, BookingStore
 from server.store.devices import DeviceRow, DeviceStatusStore
 from server.store.hall import Committed, Hall
 from server.store.journal import Journal
@@ -62,6 +65,8 @@ BOARD_SILENT_SECONDS = 90.0
 VERSION = "dawr-server/0.1"
 DEVICE_FLUSH_SECONDS = 5.0
 """How long ``close`` waits for the device status rows still to be written."""
+BOOKING_POLL_SECONDS = 3.0
+"""How often a tick starts a read of the branch's ``bookings`` rows (those HQ sends; ``sync_bookings``)."""
 
 
 class Refused(Exception):
@@ -254,6 +259,11 @@ class HallServer:
         self._device_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dawr-devices")
         """Writes the ``device_status`` rows, in order, off the command path (``_store_device``)."""
         self._device_store_down = False
+        self.booking_store = BookingStore(journal.engine)
+        self.booking_feed = BookingFeed()
+        self._bookings_task: asyncio.Task[int] | None = None
+        self._last_booking_poll = -BOOKING_POLL_SECONDS
+        self._bookings_down = False
         self.connections: set[Connection] = set()
         self.bound: dict[int, Connection] = {}
         self.devices: dict[str, pl.DeviceInfo] = {
@@ -297,6 +307,11 @@ class HallServer:
     async def close(self) -> None:
         """Release the journal thread (the journal itself belongs to the caller); the device rows still
         queued are written first (for at most ``DEVICE_FLUSH_SECONDS``)."""
+        task = self._bookings_task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self.executor.shutdown(wait=True)
         try:
             await asyncio.wait_for(
@@ -306,8 +321,17 @@ class HallServer:
             log.warning(json.dumps({"event": "device_status", "result": "not_flushed"}))
 
     async def tick(self) -> None:
-        """Let time pass (``Hall.tick``), push the resulting events, re-check staff sessions now and then."""
+        """Let time pass (``Hall.tick``), push the resulting events, re-check staff sessions now and then,
+        and every ``BOOKING_POLL_SECONDS`` start a read of the bookings HQ sent (``sync_bookings``, a task
+        of its own: a tick never waits for it)."""
         loop = asyncio.get_running_loop()
+        if (
+            (self._bookings_task is None or self._bookings_task.done())
+            and time.monotonic() - self._last_booking_poll >= BOOKING_POLL_SECONDS
+            and not self.lock_lost.is_set()
+        ):
+            self._last_booking_poll = time.monotonic()
+            self._bookings_task = asyncio.create_task(self.sync_bookings(), name="dawr-bookings")
         async with self.lock:
             try:
                 stored = await loop.run_in_executor(
@@ -323,6 +347,49 @@ class HallServer:
         if time.monotonic() - self._last_session_check >= SESSION_CHECK_SECONDS:
             self._last_session_check = time.monotonic()
             await self.check_sessions()
+
+    async def sync_bookings(self) -> int:
+        """Journal the new or changed rows of this branch's ``bookings`` table (what HQ sends it,
+        docs/network.md) as one appointment import, exactly as a CSV import; returns how many bookings
+        were imported. The rows are read outside the hall lock; a database that does not answer is
+        logged once and tried again at a later tick — the hall goes on serving."""
+        try:
+            rows = await asyncio.to_thread(
+                self.booking_store.changed_since, self.config.branch.id, self.booking_feed.since
+            )
+        except JournalError as problem:
+            if not self._bookings_down:
+                self._bookings_down = True
+                log.warning(json.dumps({"event": "bookings", "result": "not_read", "detail": str(problem)}))
+            return 0
+        if self._bookings_down:
+            self._bookings_down = False
+            log.warning(json.dumps({"event": "bookings", "result": "ok", "detail": "read again"}))
+        if not rows:
+            return 0
+        loop = asyncio.get_running_loop()
+        async with self.lock:
+            try:
+                imported: int = await loop.run_in_executor(
+                    self.executor, self._guarded, self.booking_feed.apply, self.hall, rows, self.clock()
+                )
+            except JournalError as problem:
+                self._database_trouble(problem)
+                imported = 0
+            except DomainError as problem:  # not a single booking's fault: logged, tried again later
+                log.warning(
+                    json.dumps({"event": "bookings", "result": problem.code, "detail": problem.message})
+                )
+                imported = 0
+            try:
+                if self.hall.last_seq > self._pushed_seq:
+                    stored = await loop.run_in_executor(self.executor, self._stored_since, self._pushed_seq)
+                    self._broadcast(stored)
+            except JournalError:
+                pass
+        if imported:
+            log.info(json.dumps({"event": "bookings", "result": "imported", "count": imported}))
+        return imported
 
     def _guarded(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run ``function(*args)`` (a journal read or write, in the journal thread) only while this server

@@ -9,6 +9,7 @@
     dawr network verify       --db HQ_URL --branch ID --branch-url BRANCH_URL
     dawr network grant        --db HQ_URL USER (--branches a,b | --every-branch)
     dawr network refresh-branch --db HQ_URL --branch ID   (after an upgraded branch's init-branch)
+    dawr network refresh-hq   --db BRANCH_URL --branch ID  (after refresh-branch at HQ: receive bookings)
     dawr network remove-branch --db HQ_URL --branch ID
     dawr network restore-branch --db NEW_BRANCH_URL --branch ID --hq-url HQ_URL
     dawr network show         --db HQ_URL --config BRANCH_TOML [--config ...]
@@ -130,6 +131,13 @@ def _cmd_refresh_branch(args: argparse.Namespace) -> int:
     from server.network.replication import refresh_branch
 
     _print(refresh_branch(args.db, args.branch))
+    return 0
+
+
+def _cmd_refresh_hq(args: argparse.Namespace) -> int:
+    from server.network.replication import refresh_hq
+
+    _print(refresh_hq(args.db, args.branch))
     return 0
 
 
@@ -303,11 +311,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     grant.set_defaults(func=_cmd_grant)
 
     refresh = commands.add_parser(
-        "refresh-branch", help="at HQ: receive the tables a branch's publication gained (device status)"
+        "refresh-branch",
+        help="at HQ: receive the tables a branch's publication gained (device status), publish its bookings",
     )
     db(refresh, "HQ")
     refresh.add_argument("--branch", required=True, help="branch id")
     refresh.set_defaults(func=_cmd_refresh_branch)
+
+    refresh_hq = commands.add_parser(
+        "refresh-hq", help="at a branch: receive the tables HQ's publication gained (bookings)"
+    )
+    db(refresh_hq, "branch")
+    refresh_hq.add_argument("--branch", required=True, help="branch id")
+    refresh_hq.set_defaults(func=_cmd_refresh_hq)
 
     remove = commands.add_parser("remove-branch", help="at HQ: stop receiving a branch (HQ keeps its copy)")
     db(remove, "HQ")

@@ -3,10 +3,10 @@
 Each branch publishes its own journal rows (``dawr_journal_<branch>``: ``journal_events`` filtered on
 ``branch_id`` — the journal is append-only, only inserts happen — and its devices' last known state,
 ``device_status`` with the same filter, inserts and updates); HQ holds one subscription per branch with
-the same name. The other way, HQ publishes each branch's staff accounts (``dawr_staff_<branch>``: the rows of
-``staff_accounts`` granted at that branch or at every branch) and the branch subscribes to it. Keys make
-conflicts impossible: a branch only writes its own ``(branch_id, seq)`` and ``(branch_id, device_id)`` rows,
-HQ alone writes staff rows.
+the same name. The other way, HQ publishes each branch's staff accounts and bookings (``dawr_staff_<branch>``:
+the rows of ``staff_accounts`` granted at that branch or at every branch, and ``bookings`` filtered on
+``branch_id``) and the branch subscribes to it. Keys make conflicts impossible: a branch only writes its own
+``(branch_id, seq)`` and ``(branch_id, device_id)`` rows, HQ alone writes staff and booking rows.
 
 Every function checks everything first and changes nothing when a check fails; a failure raises
 NetworkError with one line for the operator. DDL is not replicated: each database is brought to the
@@ -35,6 +35,8 @@ BRANCH_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 JOURNAL_PREFIX = "dawr_journal_"
 STAFF_PREFIX = "dawr_staff_"
 DEVICE_TABLE = "device_status"
+BOOKING_TABLE = "bookings"
+"""The bookings HQ holds (migration 0006), published to each branch with its staff accounts."""
 """The devices' state (migration 0005), published with the journal so that HQ sees device alerts."""
 JOURNAL_PUBLISH = "insert, update"
 """What the journal publication publishes: the journal only ever gets inserts; ``device_status`` rows are
@@ -61,6 +63,19 @@ def staff_name(branch_id: str) -> str:
 def staff_filter(branch_id: str) -> str:
     """The row filter of the branch's staff publication (``branches`` is '*' or ',a,b,')."""
     return f"(branches = '*' OR position(',{branch_id},' in branches) > 0)"
+
+
+def _publish_bookings(hq: psycopg.Connection[Any], branch_id: str) -> bool:
+    """Add the branch's bookings to HQ's staff publication of the branch; False when already there."""
+    name = staff_name(branch_id)
+    if BOOKING_TABLE in _published_tables(hq, name):
+        return False
+    hq.execute(
+        sql.SQL("ALTER PUBLICATION {} ADD TABLE {} WHERE {}").format(
+            sql.Identifier(name), sql.Identifier(BOOKING_TABLE), _filter(branch_id)
+        )
+    )
+    return True
 
 
 def safe_url(url: str) -> str:
@@ -420,6 +435,7 @@ def add_branch(hq_url: str, branch_id: str, branch_url: str, *, replace_copy: bo
                             sql.Identifier(staff_name(branch_id)), sql.SQL(staff_filter(branch_id))
                         )
                     )
+                _publish_bookings(hq, branch_id)
             hq.execute(sql.SQL("ALTER SUBSCRIPTION {} ENABLE").format(sql.Identifier(name)))
         except psycopg.Error as error:
             hq.execute(sql.SQL("DROP SUBSCRIPTION IF EXISTS {}").format(sql.Identifier(name)))
@@ -430,7 +446,7 @@ def add_branch(hq_url: str, branch_id: str, branch_url: str, *, replace_copy: bo
     if replace_copy and held:
         lines.append(f"HQ's previous copy ({held} events) was replaced")
     lines.append(
-        f"staff accounts of branch {branch_id} are published as {staff_name(branch_id)}: run "
+        f"staff accounts and bookings of branch {branch_id} are published as {staff_name(branch_id)}: run "
         f"`dawr network follow-hq --branch {branch_id}` at the branch"
     )
     return lines
@@ -465,9 +481,75 @@ def refresh_branch(hq_url: str, branch_id: str) -> list[str]:
                 f"HQ could not refresh its subscription to branch {branch_id!r}: {_first_line(error)}"
             ) from None
         added = sorted(_subscribed_tables(hq, name) - before)
+        staff = staff_name(branch_id)
+        bookings_published = False
+        if staff in _publications(hq, STAFF_PREFIX) and BOOKING_TABLE not in _published_tables(hq, staff):
+            conninfo = str(_one(hq, "SELECT subconninfo FROM pg_subscription WHERE subname = %s", name))
+            if not _remote_table(conninfo, BOOKING_TABLE):
+                raise NetworkError(
+                    f"branch {branch_id!r} has no bookings table yet: upgrade the branch (`dawr db upgrade`) "
+                    "before HQ publishes its bookings, then run this again"
+                )
+            bookings_published = _publish_bookings(hq, branch_id)
+    lines = (
+        [f"HQ's subscription {name} now also receives {', '.join(added)}"]
+        if added
+        else [f"HQ's subscription {name} already receives every table the branch publishes (nothing to do)"]
+    )
+    if bookings_published:
+        lines.append(
+            f"HQ's publication {staff} now carries the bookings of branch {branch_id} too: at the branch run "
+            f"`dawr network refresh-hq --branch {branch_id}`"
+        )
+    return lines
+
+
+def _remote_table(conninfo: str, table: str) -> bool:
+    """Whether the database at ``conninfo`` (a subscription's publisher) has ``table``."""
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_SECONDS) as remote:
+            return _table_exists(remote, table)
+    except psycopg.Error as error:
+        raise NetworkError(f"the branch cannot be reached: {_first_line(error)}") from None
+
+
+def refresh_hq(branch_url: str, branch_id: str) -> list[str]:
+    """On a branch that followed HQ before migration 0006: let its staff subscription pick up the bookings
+    HQ's publication gained (after `refresh-branch` at HQ). The branch's schema is brought to this Dawr's
+    revision first; HQ must be reachable. Local bookings rows are replaced by HQ's copy."""
+    _check_branch_id(branch_id)
+    name = staff_name(branch_id)
+    with connect(branch_url, "branch") as branch:
+        _check_superuser(branch, "branch", "refreshing subscriptions")
+        _check_known_revision(branch, "branch")
+        if not _subscription_exists(branch, name):
+            raise NetworkError(f"this branch does not follow HQ (no subscription {name}): run `follow-hq`")
+        if not _one(branch, "SELECT subenabled FROM pg_subscription WHERE subname = %s", name):
+            raise NetworkError(f"the branch's subscription {name} is disabled: enable it before refreshing")
+    migrate(branch_url, "branch")
+    with connect(branch_url, "branch") as branch:
+        before = _subscribed_tables(branch, name)
+        if BOOKING_TABLE not in before:  # HQ is the source: its copy must not meet local rows
+            branch.execute(f"DELETE FROM {BOOKING_TABLE}")
+        try:
+            branch.execute(
+                sql.SQL("ALTER SUBSCRIPTION {} REFRESH PUBLICATION WITH (copy_data = true)").format(
+                    sql.Identifier(name)
+                )
+            )
+        except psycopg.Error as error:
+            raise NetworkError(
+                f"the branch could not refresh its subscription to HQ: {_first_line(error)}"
+            ) from None
+        added = sorted(_subscribed_tables(branch, name) - before)
     if added:
-        return [f"HQ's subscription {name} now also receives {', '.join(added)}"]
-    return [f"HQ's subscription {name} already receives every table the branch publishes (nothing to do)"]
+        return [f"the branch's subscription {name} now also receives {', '.join(added)}"]
+    if BOOKING_TABLE not in before:
+        return [
+            f"HQ does not publish the bookings of branch {branch_id} yet: run `dawr network refresh-branch "
+            f"--branch {branch_id}` at HQ first"
+        ]
+    return [f"the branch's subscription {name} already receives everything HQ publishes (nothing to do)"]
 
 
 def _subscribed_tables(connection: psycopg.Connection[Any], subscription: str) -> set[str]:
@@ -534,11 +616,15 @@ def follow_hq(branch_url: str, branch_id: str, hq_url: str, *, replace_local: bo
         try:
             if replace_local and local:
                 branch.execute("DELETE FROM staff_accounts")
+            if _table_exists(branch, BOOKING_TABLE):  # HQ is the source of bookings: its copy arrives
+                branch.execute(f"DELETE FROM {BOOKING_TABLE}")
             branch.execute(sql.SQL("ALTER SUBSCRIPTION {} ENABLE").format(sql.Identifier(name)))
         except psycopg.Error as error:
             branch.execute(sql.SQL("DROP SUBSCRIPTION IF EXISTS {}").format(sql.Identifier(name)))
             raise NetworkError(f"the branch could not follow HQ: {_first_line(error)}") from None
-    lines = [f"branch {branch_id} follows HQ's staff accounts ({name}); manage staff at HQ from now on"]
+    lines = [
+        f"branch {branch_id} follows HQ's staff accounts and bookings ({name}); manage both at HQ from now on"
+    ]
     if replace_local and local:
         lines.append(f"{len(local)} local account(s) were replaced by HQ's")
     return lines
