@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hardware.arabic import format_time_ar, format_time_en
 from qtkit.i18n import Language, localize_digits, other
-from server.i18n import both, plural, text
+from server.i18n import both, month_name, plural, text, weekday_name
 
 from .state import BoardState, Highlight
 
@@ -34,24 +34,6 @@ HEADINGS = {
     "estimate": "heading.estimate",
 }
 """``BoardModel.headings`` key -> its catalogue key."""
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-"""The names of ``common``'s ``date.weekday.*`` (Monday first, as ``datetime.weekday``) and
-``date.month.*`` messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +110,9 @@ def _zone(name: str) -> ZoneInfo:
 
 def format_date(moment: datetime, lang: Language) -> str:
     """Weekday, day, month name and year (``Sunday 22 November 2026``), Western digits."""
-    weekday = text("common", f"date.weekday.{WEEKDAYS[moment.weekday()]}", lang)
-    month = text("common", f"date.month.{MONTHS[moment.month - 1]}", lang)
-    return f"{weekday} {moment.day} {month} {moment.year}"
+    return (
+        f"{weekday_name(moment.weekday(), lang)} {moment.day} {month_name(moment.month, lang)} {moment.year}"
+    )
 
 
 def _bi(key: str, lang: Language, *, domain: str = DOMAIN) -> Bilingual:

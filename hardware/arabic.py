@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from server.i18n import month_name, text, weekday_name
+
 ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _TO_ARABIC_INDIC = str.maketrans("0123456789", ARABIC_INDIC_DIGITS)
 _TO_WESTERN = str.maketrans(ARABIC_INDIC_DIGITS + "۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
@@ -69,34 +71,21 @@ def english_minutes(n: int) -> str:
     return f"{n} minute" if n == 1 else f"{n} minutes"
 
 
-AR_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-# The Gregorian month names used in Bahrain and the Gulf.
-AR_MONTHS = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-)
+def _day_half(moment: datetime, lang: str) -> str:
+    """The 12-hour clock's mark (``common``: ``time.am`` / ``time.pm``)."""
+    return text("common", "time.am" if moment.hour < 12 else "time.pm", lang)
 
 
 def format_time_ar(moment: datetime) -> str:
     """12-hour clock as written in Arabic: ``9:15 ص`` / ``3:40 م`` (Western digits)."""
     hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'ص' if moment.hour < 12 else 'م'}"
+    return f"{hour}:{moment.minute:02d} {_day_half(moment, 'ar')}"
 
 
 def format_datetime_ar(moment: datetime) -> str:
     """``الثلاثاء 4 مارس 2025، 9:15 ص`` — weekday, day, month name, year, time (Western digits)."""
     return (
-        f"{AR_WEEKDAYS[moment.weekday()]} {moment.day} {AR_MONTHS[moment.month - 1]} {moment.year}"
+        f"{weekday_name(moment.weekday(), 'ar')} {moment.day} {month_name(moment.month, 'ar')} {moment.year}"
         f"، {format_time_ar(moment)}"
     )
 
@@ -104,7 +93,7 @@ def format_datetime_ar(moment: datetime) -> str:
 def format_time_en(moment: datetime) -> str:
     """12-hour English clock: ``9:15 AM``."""
     hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+    return f"{hour}:{moment.minute:02d} {_day_half(moment, 'en')}"
 
 
 def format_datetime_en(moment: datetime) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from hardware.arabic import AR_MONTHS, AR_WEEKDAYS, format_time_ar, format_time_en
+from hardware.arabic import format_time_ar, format_time_en
 from qtkit.i18n import Language, localize_digits, other
-from server.i18n import plural, text
+from server.i18n import month_name, plural, text, weekday_name
 
 DOMAIN = "kiosk"
 """The kiosk's catalogue domain (``server/i18n/locale/<lang>/LC_MESSAGES/kiosk.po``)."""
@@ -82,16 +82,13 @@ def clock(moment: datetime, lang: Language, digits: str = "western") -> str:
 
 def weekday(moment: datetime, lang: Language) -> str:
     """The weekday name of a local date."""
-    return AR_WEEKDAYS[moment.weekday()] if lang == "ar" else moment.strftime("%A")
+    return weekday_name(moment.weekday(), lang)
 
 
 def date_words(moment: datetime, lang: Language, digits: str = "western") -> str:
-    """Weekday, day and month name: ``Sunday 22 November`` (Arabic names from ``hardware.arabic``)."""
-    if lang == "ar":
-        return localize_digits(
-            f"{AR_WEEKDAYS[moment.weekday()]} {moment.day} {AR_MONTHS[moment.month - 1]}", digits
-        )
-    return f"{moment.strftime('%A')} {moment.day} {moment.strftime('%B')}"
+    """Weekday, day and month name: ``Sunday 22 November`` (names from the ``common`` catalogue)."""
+    words = f"{weekday_name(moment.weekday(), lang)} {moment.day} {month_name(moment.month, lang)}"
+    return localize_digits(words, digits) if lang == "ar" else words
 
 
 def when(moment: datetime, today: datetime, lang: Language, texts: KioskTexts = TEXTS) -> str:
@@ -104,7 +101,6 @@ def when(moment: datetime, today: datetime, lang: Language, texts: KioskTexts = 
 
 WEEK_ORDER = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _DAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _span_text(span: str, lang: Language, texts: KioskTexts) -> str:
@@ -126,7 +122,7 @@ def hours_lines(hours: dict[str, str], lang: Language, texts: KioskTexts = TEXTS
     group: list[str] = []
 
     def name(day: str) -> str:
-        return AR_WEEKDAYS[_DAY_INDEX[day]] if lang == "ar" else _EN_DAYS[_DAY_INDEX[day]]
+        return weekday_name(_DAY_INDEX[day], lang)
 
     def flush() -> None:
         if not group:

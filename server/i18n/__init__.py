@@ -76,3 +76,33 @@ def both(domain: str, key: str, /, **values: object) -> tuple[str, str]:
 def both_plural(domain: str, key: str, count: int, /, **values: object) -> tuple[str, str]:
     """``(Arabic, English)`` of plural message ``key`` agreeing with ``count``."""
     return plural(domain, key, count, "ar", **values), plural(domain, key, count, "en", **values)
+
+
+WEEKDAY_KEYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""``common``'s ``date.weekday.*`` keys, in ``datetime.weekday()`` order (Monday is 0)."""
+
+MONTH_KEYS: Final = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+"""``common``'s ``date.month.*`` keys, January first."""
+
+
+def weekday_name(weekday: int, lang: str) -> str:
+    """The name of weekday ``weekday`` (``datetime.weekday()``: Monday is 0) in ``lang``."""
+    return text("common", f"date.weekday.{WEEKDAY_KEYS[weekday]}", lang)
+
+
+def month_name(month: int, lang: str) -> str:
+    """The name of month ``month`` (1 to 12) in ``lang``."""
+    return text("common", f"date.month.{MONTH_KEYS[month - 1]}", lang)
