@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from server.cli.main import main
-from server.core.config import default_config_path, load_default_config, parse_branch_config
+from server.core.config import default_config_path, load_default_config
 from server.core.engine import (
     CallNext,
     CloseCounter,
@@ -33,9 +33,8 @@ from server.core.engine import (
 from server.reports.cli import build_report
 from server.reports.render import csv_rows
 from server.store.branches import BranchRegistry, receives_branch_journals
-from server.store.hall import Hall
 from server.store.journal import Journal
-from tests.report.test_report import at, check_figures, write_day
+from tests.report.test_report import check_figures, play_day, write_day
 
 DAY = date(2025, 1, 5)
 SEEF_AR, SEEF_EN = "فرع السيف — بنك الإسكان", "Seef branch — Eskan Bank"
@@ -45,35 +44,25 @@ JIDALI_AR, JIDALI_EN = "فرع جد علي", "Jidali branch"
 def write_small_day(url: str, branch: str) -> None:
     """Three customers at counters 3 (dana) and 7 (eman): C001 07:31 called 07:35 (wait 4), served 5 min;
     C002 07:33 called 07:40 (wait 7), a no-show; G001 07:45 called 07:47 (wait 2), served 3 min."""
-    data = load_default_config().model_dump(mode="python")
-    data["branch"]["id"] = branch
-    config = parse_branch_config(data)
-    journal = Journal.open(url)
-    try:
-        hall = Hall.open(config, journal, b"")
-        hall.tick(at("07:00"))
-        steps: list[tuple[str, EngineCommand]] = [
-            ("07:30", OpenCounter(3, "dana")),
-            ("07:30", OpenCounter(7, "eman")),
-            ("07:31", IssueTicket("inquiry")),
-            ("07:33", IssueTicket("inquiry")),
-            ("07:35", CallNext(3)),
-            ("07:35", StartService(3)),
-            ("07:40", Finish(3, "completed")),
-            ("07:40", CallNext(3)),
-            ("07:41", Recall(3)),
-            ("07:42", NoShow(3)),
-            ("07:45", IssueTicket("studies")),
-            ("07:47", CallNext(7)),
-            ("07:47", StartService(7)),
-            ("07:50", Finish(7, "completed")),
-            ("08:00", CloseCounter(3)),
-            ("08:00", CloseCounter(7)),
-        ]
-        for hhmm, command in steps:
-            hall.handle(command, at(hhmm))
-    finally:
-        journal.close()
+    steps: list[tuple[str, EngineCommand]] = [
+        ("07:30", OpenCounter(3, "dana")),
+        ("07:30", OpenCounter(7, "eman")),
+        ("07:31", IssueTicket("inquiry")),
+        ("07:33", IssueTicket("inquiry")),
+        ("07:35", CallNext(3)),
+        ("07:35", StartService(3)),
+        ("07:40", Finish(3, "completed")),
+        ("07:40", CallNext(3)),
+        ("07:41", Recall(3)),
+        ("07:42", NoShow(3)),
+        ("07:45", IssueTicket("studies")),
+        ("07:47", CallNext(7)),
+        ("07:47", StartService(7)),
+        ("07:50", Finish(7, "completed")),
+        ("08:00", CloseCounter(3)),
+        ("08:00", CloseCounter(7)),
+    ]
+    play_day(url, branch, steps)
 
 
 @pytest.fixture()

@@ -50,6 +50,40 @@ def write_day(url: str, branch: str = "hq") -> None:
     07:56 A001 mazaya; 07:57 counter 3 calls it (wait 1), 3 min, transfers it to the supervisor at 08:00.
     08:00 counter 8 opens; 08:02 calls A001 (supervisor wait 2), serves 3 min. 08:10 everything closes.
     """
+    steps: list[tuple[str, EngineCommand]] = [
+        ("07:30", OpenCounter(3, "amal")),
+        ("07:30", OpenCounter(7, "badr")),
+        ("07:30", IssueTicket("inquiry")),
+        ("07:32", IssueTicket("studies")),
+        ("07:34", CallNext(3)),
+        ("07:34", StartService(3)),
+        ("07:40", Finish(3, "completed")),
+        ("07:40", CallNext(7)),
+        ("07:40", StartService(7)),
+        ("07:41", PauseCounter(3, "break")),
+        ("07:45", IssueTicket("data_update")),
+        ("07:49", Finish(7, "completed", "complex_case")),
+        ("07:49", CallNext(7)),
+        ("07:49", Recall(7)),
+        ("07:50", NoShow(7)),
+        ("07:56", ResumeCounter(3)),
+        ("07:56", IssueTicket("mazaya")),
+        ("07:57", CallNext(3)),
+        ("07:57", StartService(3)),
+        ("08:00", Transfer(3, to_service="supervisor")),
+        ("08:00", OpenCounter(8, "carol")),
+        ("08:02", CallNext(8)),
+        ("08:02", StartService(8)),
+        ("08:05", Finish(8, "completed")),
+        ("08:10", CloseCounter(3)),
+        ("08:10", CloseCounter(7)),
+        ("08:10", CloseCounter(8)),
+    ]
+    play_day(url, branch, steps)
+
+
+def play_day(url: str, branch: str, steps: list[tuple[str, EngineCommand]]) -> None:
+    """Journal ``steps`` (hall time, command) for ``branch`` (the shipped hall under that id) into ``url``."""
     data = load_default_config().model_dump(mode="python")
     data["branch"]["id"] = branch
     config = parse_branch_config(data)
@@ -57,35 +91,6 @@ def write_day(url: str, branch: str = "hq") -> None:
     try:
         hall = Hall.open(config, journal, b"")
         hall.tick(at("07:00"))
-        steps: list[tuple[str, EngineCommand]] = [
-            ("07:30", OpenCounter(3, "amal")),
-            ("07:30", OpenCounter(7, "badr")),
-            ("07:30", IssueTicket("inquiry")),
-            ("07:32", IssueTicket("studies")),
-            ("07:34", CallNext(3)),
-            ("07:34", StartService(3)),
-            ("07:40", Finish(3, "completed")),
-            ("07:40", CallNext(7)),
-            ("07:40", StartService(7)),
-            ("07:41", PauseCounter(3, "break")),
-            ("07:45", IssueTicket("data_update")),
-            ("07:49", Finish(7, "completed", "complex_case")),
-            ("07:49", CallNext(7)),
-            ("07:49", Recall(7)),
-            ("07:50", NoShow(7)),
-            ("07:56", ResumeCounter(3)),
-            ("07:56", IssueTicket("mazaya")),
-            ("07:57", CallNext(3)),
-            ("07:57", StartService(3)),
-            ("08:00", Transfer(3, to_service="supervisor")),
-            ("08:00", OpenCounter(8, "carol")),
-            ("08:02", CallNext(8)),
-            ("08:02", StartService(8)),
-            ("08:05", Finish(8, "completed")),
-            ("08:10", CloseCounter(3)),
-            ("08:10", CloseCounter(7)),
-            ("08:10", CloseCounter(8)),
-        ]
         for hhmm, command in steps:
             hall.handle(command, at(hhmm))
     finally:
